@@ -1,0 +1,74 @@
+import { randomUUID } from "node:crypto";
+import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
+import Fastify, { type FastifyServerOptions } from "fastify";
+import type { Config } from "./config.ts";
+import type { Db } from "./db/client.ts";
+import { registerHealth } from "./http/health.ts";
+import { registerSpa } from "./http/spa.ts";
+import type { MockUpstream } from "./llm/mock/index.ts";
+import { createModelRegistry } from "./llm/registry.ts";
+import { createContextFactory, type Services } from "./trpc/init.ts";
+import { type AppRouter, appRouter } from "./trpc/router.ts";
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  /** Demo mode's upstream; tests pass their own to inspect what it received. */
+  mock?: MockUpstream;
+  /** Overrides for Fastify's logger (tests silence it or capture lines). */
+  logger?: FastifyServerOptions["loggerInstance"];
+}
+
+/** Builds the whole HTTP app: tRPC at /trpc, plain routes, and the SPA. Used by main.ts and tests. */
+export async function buildApp(deps: AppDeps) {
+  const { config, db } = deps;
+  const app = Fastify({
+    ...(deps.logger
+      ? { loggerInstance: deps.logger }
+      : {
+          logger: {
+            level: config.logLevel,
+            redact: ["req.headers.authorization", "req.headers.cookie"],
+          },
+        }),
+    genReqId: () => randomUUID(),
+    // Batched tRPC calls put every procedure name in the path.
+    routerOptions: { maxParamLength: 5_000 },
+    // close() must not wait for open SSE streams: drop every connection so streams end.
+    forceCloseConnections: true,
+  });
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+
+  const services: Services = {
+    config,
+    db,
+    models: await createModelRegistry(config, { mock: deps.mock }),
+  };
+
+  const { demo, models } = services.models.list();
+  app.log.info(
+    { database: config.database.kind, models: models.map((model) => model.id) },
+    demo
+      ? "demo mode: no provider configured, answers come from the built-in mock upstream"
+      : "models configured",
+  );
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: "/trpc",
+    trpcOptions: {
+      router: appRouter,
+      createContext: createContextFactory(services),
+      onError({ error, path, ctx }) {
+        // Expected client errors are the caller's business; log only what is ours to fix.
+        if (error.code === "INTERNAL_SERVER_ERROR") {
+          ctx?.log.error({ err: error, path }, "procedure failed");
+        }
+      },
+    } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
+  });
+  registerHealth(app, db);
+  await registerSpa(app, config.webDistDir);
+  return app;
+}

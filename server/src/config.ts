@@ -1,0 +1,126 @@
+import { existsSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ModelCapabilities, ModelParameters } from "@parley/shared";
+import { z } from "zod";
+
+/** The repository root: relative paths in settings are resolved against it, whatever the cwd. */
+export const ROOT_DIR = fileURLToPath(new URL("../../", import.meta.url));
+
+const PostgresUrl = z.url({ protocol: /^postgres(ql)?$/ });
+const RedisUrl = z.url({ protocol: /^rediss?$/ });
+
+/** One configured model: what clients see plus where and how to call it. */
+export const ModelConfig = z.strictObject({
+  id: z.string().min(1),
+  name: z.string().optional(),
+  description: z.string().optional(),
+  /** The model name sent upstream, when it differs from `id`. */
+  upstreamModel: z.string().optional(),
+  baseURL: z.url().optional(),
+  apiKey: z.string().optional(),
+  /** "responses" for OpenAI's Responses API, "chat" for any Chat Completions endpoint. */
+  api: z.enum(["responses", "chat"]).optional(),
+  capabilities: ModelCapabilities.default({ vision: false, reasoning: false }),
+  parameters: ModelParameters.default({}),
+});
+export type ModelConfig = z.infer<typeof ModelConfig>;
+
+const JsonModels = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "not valid JSON" });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(ModelConfig).min(1));
+
+const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess(emptyAsUndefined, schema.optional());
+
+// Each variable's description is what a wrong value is told it should have been.
+
+const EnvSchema = z.object({
+  NODE_ENV: z
+    .enum(["development", "production", "test"])
+    .default("production")
+    .describe("development, production or test"),
+  HOST: z.string().min(1).default("localhost").describe("a host name or address to listen on"),
+  PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65_535)
+    .default(3000)
+    .describe("a port number (0-65535)"),
+  PUBLIC_URL: optional(z.url()).describe("an http(s) URL"),
+  DATA_DIR: z.string().min(1).default("data").describe("a directory path"),
+  DATABASE_URL: optional(PostgresUrl).describe("a postgres:// or postgresql:// URL"),
+  REDIS_URL: optional(RedisUrl).describe("a redis:// or rediss:// URL"),
+  OPENAI_API_KEY: optional(z.string()).describe("an API key"),
+  OPENAI_BASE_URL: optional(z.url()).describe("an http(s) URL"),
+  MODELS: optional(JsonModels).describe("a JSON array of models (see .env.example)"),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+    .default("info")
+    .describe("one of fatal, error, warn, info, debug, trace, silent"),
+  WEB_DIST_DIR: z.string().min(1).default("web/dist").describe("a directory path"),
+});
+
+/** Every setting's name (all documented in .env.example). */
+export const SETTING_NAMES = Object.keys(EnvSchema.shape);
+
+export type Config = ReturnType<typeof parseConfig>;
+
+export class ConfigError extends Error {}
+
+/** Parses settings from an environment (process.env by default). Throws ConfigError on a bad value. */
+export function parseConfig(env: Record<string, string | undefined>) {
+  const result = EnvSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = String(issue?.path[0] ?? "environment");
+    const field = EnvSchema.shape[name as keyof typeof EnvSchema.shape];
+    const expected = field?.description ?? "a valid value";
+    // A JSON problem inside MODELS says where it is; other values are short enough to echo.
+    const detail =
+      name === "MODELS"
+        ? `${issue?.path.slice(1).join(".") || "value"}: ${issue?.message}`
+        : `got ${JSON.stringify(env[name])}`;
+    throw new ConfigError(`${name}: expected ${expected}; ${detail}`);
+  }
+  const e = result.data;
+  const dataDir = fromRoot(e.DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    dataDir,
+    database: e.DATABASE_URL
+      ? ({ kind: "postgres", url: e.DATABASE_URL } as const)
+      : ({ kind: "pglite", dir: resolve(dataDir, "pglite") } as const),
+    filesDir: resolve(dataDir, "files"),
+    redisUrl: e.REDIS_URL,
+    openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL },
+    models: e.MODELS,
+    logLevel: e.LOG_LEVEL,
+    webDistDir: fromRoot(e.WEB_DIST_DIR),
+  };
+}
+
+function fromRoot(path: string) {
+  return isAbsolute(path) ? path : resolve(ROOT_DIR, path);
+}
+
+/** Reads settings from `.env` at the repository root (if present) and the process environment. */
+export function loadConfig(): Config {
+  const envFile = resolve(ROOT_DIR, ".env");
+  // Values already in the environment win over the file (loadEnvFile does not overwrite).
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  return parseConfig(process.env);
+}

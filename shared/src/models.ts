@@ -1,0 +1,47 @@
+import { z } from "zod";
+
+export const ReasoningEffort = z.enum(["minimal", "low", "medium", "high"]);
+export type ReasoningEffort = z.infer<typeof ReasoningEffort>;
+
+/** Sampling parameters a model is called with; every field optional so settings can override one. */
+export const ModelParameters = z.strictObject({
+  temperature: z.number().min(0).max(2).optional(),
+  maxOutputTokens: z.number().int().positive().max(1_000_000).optional(),
+  reasoningEffort: ReasoningEffort.optional(),
+});
+export type ModelParameters = z.infer<typeof ModelParameters>;
+
+export const ModelCapabilities = z.strictObject({
+  /** Accepts images as input. */
+  vision: z.boolean().default(false),
+  /** Streams reasoning text apart from the answer. */
+  reasoning: z.boolean().default(false),
+});
+export type ModelCapabilities = z.infer<typeof ModelCapabilities>;
+
+/** A model as clients see it: never carries endpoints or keys. */
+export const ModelInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string().optional(),
+  capabilities: ModelCapabilities,
+  parameters: ModelParameters,
+});
+export type ModelInfo = z.infer<typeof ModelInfo>;
+
+export const ModelsListOutput = z.object({
+  models: z.array(ModelInfo),
+  /** The id used when a conversation names no model. */
+  defaultModel: z.string(),
+  /** True when no provider is configured and answers come from the built-in mock upstream. */
+  demo: z.boolean(),
+});
+export type ModelsListOutput = z.infer<typeof ModelsListOutput>;
+
+export const ModelsListInput = z
+  .strictObject({
+    /** Only models with this capability (for example vision, when the message has images). */
+    capability: z.enum(["vision", "reasoning"]).optional(),
+  })
+  .optional();
+export type ModelsListInput = z.infer<typeof ModelsListInput>;
