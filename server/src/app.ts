@@ -1,6 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyServerOptions } from "fastify";
+import { createIdentityService } from "./auth/identity.ts";
+import { createLucia } from "./auth/lucia.ts";
+import { registerOriginCheck } from "./auth/origin.ts";
+import { createTokenService } from "./auth/tokens.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
 import { registerHealth } from "./http/health.ts";
@@ -9,6 +13,8 @@ import type { MockUpstream } from "./llm/mock/index.ts";
 import { createModelRegistry } from "./llm/registry.ts";
 import { createContextFactory, type Services } from "./trpc/init.ts";
 import { type AppRouter, appRouter } from "./trpc/router.ts";
+
+const SESSION_PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface AppDeps {
   config: Config;
@@ -41,10 +47,26 @@ export async function buildApp(deps: AppDeps) {
     reply.header("x-request-id", request.id);
   });
 
+  const tokens = createTokenService(db);
+  const auth = createLucia(db, config.identity);
+  // Expired sessions are refused when read; this also removes the ones never read again.
+  const purge = setInterval(() => {
+    auth.deleteExpiredSessions().catch((error: unknown) => {
+      app.log.error({ err: error }, "could not purge expired sessions");
+    });
+  }, SESSION_PURGE_INTERVAL_MS).unref();
+  app.addHook("onClose", async () => clearInterval(purge));
   const services: Services = {
     config,
     db,
     models: await createModelRegistry(config, { mock: deps.mock }),
+    tokens,
+    identity: createIdentityService({
+      db,
+      auth,
+      tokens,
+      identity: config.identity,
+    }),
   };
 
   const { demo, models } = services.models.list();
@@ -55,6 +77,7 @@ export async function buildApp(deps: AppDeps) {
       : "models configured",
   );
 
+  registerOriginCheck(app, config.publicUrl);
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",
     trpcOptions: {

@@ -42,6 +42,27 @@ const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess(emptyAsUndefined, schema.optional());
 
+const Bool = z.preprocess(
+  (value) => (value === "" ? undefined : value),
+  z.enum(["true", "false", "1", "0"]).transform((value) => value === "true" || value === "1"),
+);
+const Count = z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0));
+const list = (value: string | undefined) =>
+  (value ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
+const EmailList = z
+  .string()
+  .optional()
+  .transform((value) => list(value).map((email) => email.toLowerCase()))
+  .pipe(z.array(z.email()));
+const DomainList = z
+  .string()
+  .optional()
+  .transform((value) => list(value).map((domain) => domain.toLowerCase().replace(/^@/, "")));
+const UrlList = z.string().optional().transform(list).pipe(z.array(z.url()));
+
 // Each variable's description is what a wrong value is told it should have been.
 
 const EnvSchema = z.object({
@@ -69,6 +90,22 @@ const EnvSchema = z.object({
     .default("info")
     .describe("one of fatal, error, warn, info, debug, trace, silent"),
   WEB_DIST_DIR: z.string().min(1).default("web/dist").describe("a directory path"),
+
+  // Identity
+  REQUIRE_LOGIN: Bool.default(false).describe("true or false"),
+  ALLOW_SIGNUP: Bool.default(true).describe("true or false"),
+  GUEST_MESSAGE_LIMIT: Count.default(20).describe("a whole number (0 = unlimited)"),
+  ADMIN_EMAILS: EmailList.describe("a comma-separated list of emails"),
+  OIDC_ISSUER: optional(z.url()).describe("the issuer URL of an OpenID Connect provider"),
+  OIDC_CLIENT_ID: optional(z.string()).describe("the OIDC client id"),
+  OIDC_CLIENT_SECRET: optional(z.string()).describe("the OIDC client secret"),
+  OIDC_ALLOWED_DOMAINS: DomainList.describe("a comma-separated list of email domains"),
+  ALLOWED_REDIRECT_URLS: UrlList.describe("a comma-separated list of URLs"),
+
+  // Limits
+  RATE_LIMIT_MESSAGES_PER_MINUTE: Count.default(20).describe("a whole number (0 = no limit)"),
+  RATE_LIMIT_IP_MESSAGES_PER_MINUTE: Count.default(60).describe("a whole number (0 = no limit)"),
+  RATE_LIMIT_EXEMPT_EMAILS: EmailList.describe("a comma-separated list of emails"),
 });
 
 /** Every setting's name (all documented in .env.example). */
@@ -110,6 +147,30 @@ export function parseConfig(env: Record<string, string | undefined>) {
     models: e.MODELS,
     logLevel: e.LOG_LEVEL,
     webDistDir: fromRoot(e.WEB_DIST_DIR),
+    identity: {
+      requireLogin: e.REQUIRE_LOGIN,
+      allowSignup: e.ALLOW_SIGNUP,
+      /** Messages a guest may send before signing in; 0 = unlimited, and none with REQUIRE_LOGIN. */
+      guestMessageLimit: e.GUEST_MESSAGE_LIMIT,
+      adminEmails: e.ADMIN_EMAILS,
+      /** Cookies are Secure when people reach Parley over https. */
+      secureCookies: (e.PUBLIC_URL ?? "").startsWith("https:"),
+      oidc:
+        e.OIDC_ISSUER && e.OIDC_CLIENT_ID
+          ? {
+              issuer: e.OIDC_ISSUER,
+              clientId: e.OIDC_CLIENT_ID,
+              clientSecret: e.OIDC_CLIENT_SECRET,
+              allowedDomains: e.OIDC_ALLOWED_DOMAINS,
+            }
+          : undefined,
+      allowedRedirectUrls: e.ALLOWED_REDIRECT_URLS,
+    },
+    limits: {
+      messagesPerMinute: e.RATE_LIMIT_MESSAGES_PER_MINUTE,
+      ipMessagesPerMinute: e.RATE_LIMIT_IP_MESSAGES_PER_MINUTE,
+      exemptEmails: e.RATE_LIMIT_EXEMPT_EMAILS,
+    },
   };
 }
 

@@ -1,8 +1,11 @@
-import { initTRPC } from "@trpc/server";
+import { initTRPC, TRPCError } from "@trpc/server";
 import type { CreateFastifyContextOptions } from "@trpc/server/adapters/fastify";
 import type { FastifyBaseLogger } from "fastify";
 import superjson from "superjson";
 import { ZodError } from "zod";
+import type { Caller, CallerUser, ClientMeta, IdentityService } from "../auth/identity.ts";
+import { CROSS_ORIGIN_MESSAGE, isForgeable } from "../auth/origin.ts";
+import type { TokenService } from "../auth/tokens.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
@@ -12,19 +15,37 @@ export interface Services {
   config: Config;
   db: Db;
   models: ModelRegistry;
+  identity: IdentityService;
+  tokens: TokenService;
 }
 
 export interface Context extends Services {
   requestId: string;
   log: FastifyBaseLogger;
+  caller: Caller;
+  client: ClientMeta;
+  /** Adds a Set-Cookie header to the response. */
+  setCookie(cookie: string): void;
 }
 
 export function createContextFactory(services: Services) {
-  return ({ req }: CreateFastifyContextOptions): Context => ({
-    ...services,
-    requestId: req.id,
-    log: req.log,
-  });
+  return async ({ req, res }: CreateFastifyContextOptions): Promise<Context> => {
+    if (isForgeable(req, services.config.publicUrl)) {
+      req.log.warn({ origin: req.headers.origin }, "refused a cross-origin request");
+      throw new TRPCError({ code: "FORBIDDEN", message: CROSS_ORIGIN_MESSAGE });
+    }
+    const setCookie = (cookie: string) => void res.header("set-cookie", cookie);
+    const { caller, setCookie: cookie } = await services.identity.authenticate(req.headers);
+    if (cookie) setCookie(cookie);
+    return {
+      ...services,
+      requestId: req.id,
+      log: req.log,
+      caller,
+      client: { ip: req.ip, userAgent: req.headers["user-agent"] ?? null },
+      setCookie,
+    };
+  };
 }
 
 /** `.meta({ description })` on a procedure is shown by the API panel and editors. */
@@ -56,5 +77,38 @@ const t = initTRPC
   });
 
 export const router = t.router;
-export const publicProcedure = t.procedure;
 export const createCallerFactory = t.createCallerFactory;
+
+/** Anyone, signed in or not. */
+export const publicProcedure = t.procedure;
+
+/**
+ * A signed-in user or a guest: the owner of conversations and settings. A caller with no
+ * session becomes a guest here (unless REQUIRE_LOGIN), so browsing costs no database rows.
+ */
+export const ownerProcedure = t.procedure.use(async ({ ctx, next }) => {
+  let owner: CallerUser | null = ctx.caller.user;
+  let caller = ctx.caller;
+  if (!owner) {
+    const guest = await ctx.identity.startGuest(ctx.client);
+    ctx.setCookie(guest.cookie);
+    owner = guest.user;
+    caller = { user: owner, sessionId: null, via: "cookie" };
+  }
+  return next({ ctx: { owner, caller } });
+});
+
+/** A signed-in account (not a guest). */
+export const userProcedure = t.procedure.use(async ({ ctx, next }) => {
+  const user = ctx.caller.user;
+  if (!user || user.guest) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });
+  }
+  return next({ ctx: { user, caller: { ...ctx.caller, user } } });
+});
+
+/** A signed-in admin (ADMIN_EMAILS). */
+export const adminProcedure = userProcedure.use(async ({ ctx, next }) => {
+  if (!ctx.user.admin) throw new TRPCError({ code: "FORBIDDEN", message: "Admins only" });
+  return next();
+});

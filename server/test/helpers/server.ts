@@ -1,4 +1,5 @@
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
+import { EventSource, type EventSourceInit } from "eventsource";
 import superjson from "superjson";
 import { buildApp } from "../../src/app.ts";
 import { type Config, parseConfig } from "../../src/config.ts";
@@ -16,13 +17,69 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export function createClient(url: string, headers: Record<string, string> = {}) {
+/** Cookies a client keeps between requests, as a browser would for one site. */
+export class CookieJar {
+  readonly cookies = new Map<string, string>();
+
+  header() {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+  }
+
+  store(response: Response) {
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = "", ...attributes] = line.split(";");
+      const [name = "", value = ""] = pair.split("=", 2);
+      const expired = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a)) || value === "";
+      if (expired) this.cookies.delete(name.trim());
+      else this.cookies.set(name.trim(), value);
+    }
+  }
+}
+
+export interface ClientOptions {
+  /** Keep cookies like a browser (a guest or signed-in session). */
+  jar?: CookieJar;
+  /** Authenticate as a script does, with a personal API token. */
+  token?: string;
+  /** Extra headers on every request, e.g. an Origin. */
+  headers?: Record<string, string>;
+}
+
+/** A fetch that sends and keeps the client's cookies and credentials. */
+function clientFetch(options: ClientOptions) {
+  return async (input: string | URL | Request, init?: RequestInit) => {
+    const headers = new Headers(init?.headers);
+    for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
+    if (options.token) headers.set("authorization", `Bearer ${options.token}`);
+    if (options.jar?.cookies.size) headers.set("cookie", options.jar.header());
+    const response = await fetch(input, { ...init, headers });
+    options.jar?.store(response);
+    return response;
+  };
+}
+
+/** The typed client a script would use: batches over HTTP, subscriptions over SSE. */
+export function createClient(url: string, options: ClientOptions = {}) {
+  const fetchWithCredentials = clientFetch(options);
+  class CredentialedEventSource extends EventSource {
+    constructor(url: string | URL, init?: EventSourceInit) {
+      super(url, { ...init, fetch: fetchWithCredentials });
+    }
+  }
   return createTRPCClient<AppRouter>({
     links: [
       splitLink({
         condition: (op) => op.type === "subscription",
-        true: httpSubscriptionLink({ url: `${url}/trpc`, transformer: superjson }),
-        false: httpBatchLink({ url: `${url}/trpc`, transformer: superjson, headers }),
+        true: httpSubscriptionLink({
+          url: `${url}/trpc`,
+          transformer: superjson,
+          EventSource: CredentialedEventSource,
+        }),
+        false: httpBatchLink({
+          url: `${url}/trpc`,
+          transformer: superjson,
+          fetch: fetchWithCredentials,
+        }),
       }),
     ],
   });
@@ -55,7 +112,7 @@ export async function startTestServer(
     database,
     mock,
     app,
-    client: createClient(url),
+    client: createClient(url, { jar: new CookieJar() }),
     async close() {
       await app.close();
       await database.close();

@@ -1,0 +1,242 @@
+import type {
+  AuthMeOutput,
+  PublicUser,
+  SessionInfo,
+  SignInInput,
+  SignUpInput,
+} from "@parley/shared";
+import { TRPCError } from "@trpc/server";
+import type { Config } from "../config.ts";
+import type { Db } from "../db/client.ts";
+import { sha256 } from "./hash.ts";
+import type { Auth } from "./lucia.ts";
+import { hashPassword, verifyPassword } from "./passwords.ts";
+import type { TokenService } from "./tokens.ts";
+
+/** Who is calling: a signed-in user, a guest, or nobody yet. */
+export interface Caller {
+  user: CallerUser | null;
+  /** The raw id of the cookie session, when the caller has one. */
+  sessionId: string | null;
+  via: "cookie" | "token" | null;
+}
+
+export interface CallerUser extends PublicUser {
+  guest: boolean;
+}
+
+/** What a request tells about its client, kept with its session. */
+export interface ClientMeta {
+  ip: string;
+  userAgent: string | null;
+}
+
+export interface SignInThrottle {
+  /** Throws TOO_MANY_REQUESTS when this email or IP has tried too often. */
+  check(email: string, ip: string): Promise<void>;
+}
+
+const WRONG_CREDENTIALS = "Wrong email or password";
+
+export function createIdentityService(deps: {
+  db: Db;
+  auth: Auth;
+  tokens: TokenService;
+  identity: Config["identity"];
+  signInThrottle?: SignInThrottle;
+}) {
+  const { db, auth, tokens, identity } = deps;
+
+  const toCaller = (user: {
+    id: string;
+    email: string | null;
+    name: string | null;
+    guest: boolean;
+  }) => ({
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    guest: user.guest,
+    admin: !user.guest && !!user.email && identity.adminEmails.includes(user.email),
+  });
+
+  const startSession = async (userId: string, meta: ClientMeta) => {
+    const session = await auth.createSession(userId, { ip: meta.ip, userAgent: meta.userAgent });
+    return auth.createSessionCookie(session.id).serialize();
+  };
+
+  /** Moves a guest's conversations and settings to an account, then removes the guest. */
+  const adoptGuest = (guestId: string, userId: string) =>
+    db.$transaction(async (tx) => {
+      const guest = await tx.user.findUnique({
+        where: { id: guestId },
+        include: { settings: true },
+      });
+      if (!guest?.guest) return;
+      await tx.conversation.updateMany({ where: { ownerId: guestId }, data: { ownerId: userId } });
+      if (guest.settings) {
+        const mine = await tx.settings.findUnique({ where: { userId } });
+        // The guest's choices are the most recent ones, so they win over older account settings.
+        const data = { ...(mine?.data as object | undefined), ...(guest.settings.data as object) };
+        await tx.settings.upsert({ where: { userId }, create: { userId, data }, update: { data } });
+      }
+      await tx.user.delete({ where: { id: guestId } });
+    });
+
+  /** Signs a known user in on this client: adopts the caller's guest data, returns the cookie. */
+  const signInUser = async (userId: string, caller: Caller, meta: ClientMeta) => {
+    if (caller.user?.guest && caller.user.id !== userId) await adoptGuest(caller.user.id, userId);
+    else if (caller.sessionId) await auth.invalidateSession(caller.sessionId);
+    return startSession(userId, meta);
+  };
+
+  return {
+    toCaller,
+    signInUser,
+
+    /**
+     * Reads the caller from a request's headers. A bearer token that is unknown, revoked or
+     * expired is UNAUTHORIZED; a cookie that is invalid reads as nobody and is cleared.
+     */
+    async authenticate(headers: { cookie?: string; authorization?: string }) {
+      const bearer = headers.authorization ? auth.readBearerToken(headers.authorization) : null;
+      if (headers.authorization) {
+        const user = bearer ? await tokens.authenticate(bearer) : null;
+        if (!user) {
+          throw new TRPCError({ code: "UNAUTHORIZED", message: "Invalid or revoked API token" });
+        }
+        return { caller: { user: toCaller(user), sessionId: null, via: "token" } as Caller };
+      }
+      const sessionId = headers.cookie ? auth.readSessionCookie(headers.cookie) : null;
+      if (!sessionId) return { caller: { user: null, sessionId: null, via: null } as Caller };
+      const { session, user } = await auth.validateSession(sessionId);
+      if (!session || !user) {
+        const cleared = auth.createBlankSessionCookie().serialize();
+        return { caller: { user: null, sessionId: null, via: null } as Caller, setCookie: cleared };
+      }
+      const refreshed = session.fresh
+        ? auth.createSessionCookie(session.id).serialize()
+        : undefined;
+      const caller: Caller = {
+        user: toCaller({ ...user, email: user.email, name: user.name, guest: user.guest }),
+        sessionId: session.id,
+        via: "cookie",
+      };
+      return { caller, setCookie: refreshed };
+    },
+
+    /** A guest account with its own session, for a caller who chats without signing in. */
+    async startGuest(meta: ClientMeta) {
+      if (identity.requireLogin) {
+        throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to chat" });
+      }
+      const user = await db.user.create({ data: { guest: true } });
+      return { user: toCaller(user), cookie: await startSession(user.id, meta) };
+    },
+
+    async signUp(input: SignUpInput, caller: Caller, meta: ClientMeta) {
+      if (!identity.allowSignup) {
+        throw new TRPCError({ code: "FORBIDDEN", message: "Sign-up is closed on this server" });
+      }
+      const existing = await db.user.findUnique({ where: { email: input.email } });
+      if (existing) {
+        throw new TRPCError({
+          code: "CONFLICT",
+          message: "An account with this email already exists",
+        });
+      }
+      const user = await db.user.create({
+        data: {
+          email: input.email,
+          name: input.name ?? null,
+          passwordHash: await hashPassword(input.password),
+        },
+      });
+      return { user: toCaller(user), cookie: await signInUser(user.id, caller, meta) };
+    },
+
+    async signIn(input: SignInInput, caller: Caller, meta: ClientMeta) {
+      await deps.signInThrottle?.check(input.email, meta.ip);
+      const user = await db.user.findUnique({ where: { email: input.email } });
+      // Unknown email and wrong password do the same work and get the same answer.
+      const valid = await verifyPassword(user?.passwordHash, input.password);
+      if (!user || !valid)
+        throw new TRPCError({ code: "UNAUTHORIZED", message: WRONG_CREDENTIALS });
+      return { user: toCaller(user), cookie: await signInUser(user.id, caller, meta) };
+    },
+
+    async signOut(caller: Caller) {
+      if (caller.sessionId) await auth.invalidateSession(caller.sessionId);
+      return auth.createBlankSessionCookie().serialize();
+    },
+
+    async sessions(caller: Caller & { user: CallerUser }): Promise<SessionInfo[]> {
+      const current = caller.sessionId ? sha256(caller.sessionId) : null;
+      const rows = await db.session.findMany({
+        where: { userId: caller.user.id, expiresAt: { gt: new Date() } },
+        orderBy: { lastSeenAt: "desc" },
+      });
+      return rows.map((row) => ({
+        id: row.id,
+        createdAt: row.createdAt,
+        lastSeenAt: row.lastSeenAt,
+        expiresAt: row.expiresAt,
+        userAgent: row.userAgent,
+        ip: row.ip,
+        current: row.id === current,
+      }));
+    },
+
+    async revokeSession(userId: string, id: string) {
+      const { count } = await db.session.deleteMany({ where: { id, userId } });
+      if (count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "No such session" });
+    },
+
+    async me(caller: Caller): Promise<AuthMeOutput> {
+      const features = {
+        requireLogin: identity.requireLogin,
+        allowSignup: identity.allowSignup,
+        oidc: identity.oidc !== undefined,
+      };
+      const user = caller.user;
+      if (user && !user.guest) {
+        const { guest: _guest, ...account } = user;
+        return { user: account, guest: false, guestMessagesLeft: null, features };
+      }
+      const limit = identity.requireLogin ? 0 : identity.guestMessageLimit;
+      const sent = user
+        ? ((await db.user.findUnique({ where: { id: user.id } }))?.messagesSent ?? 0)
+        : 0;
+      return {
+        user: null,
+        guest: !identity.requireLogin,
+        guestMessagesLeft: limit === 0 && !identity.requireLogin ? null : Math.max(0, limit - sent),
+        features,
+      };
+    },
+
+    /**
+     * Counts one message against its sender. A guest at GUEST_MESSAGE_LIMIT is refused; the
+     * check and the count are one conditional update, so concurrent sends cannot overshoot.
+     */
+    async countMessage(user: CallerUser) {
+      const limit = identity.guestMessageLimit;
+      if (!user.guest || limit === 0) {
+        await db.user.update({ where: { id: user.id }, data: { messagesSent: { increment: 1 } } });
+        return;
+      }
+      const { count } = await db.user.updateMany({
+        where: { id: user.id, messagesSent: { lt: limit } },
+        data: { messagesSent: { increment: 1 } },
+      });
+      if (count === 0) {
+        throw new TRPCError({
+          code: "FORBIDDEN",
+          message: `Guests can send ${limit} messages. Sign in or create an account to keep chatting.`,
+        });
+      }
+    },
+  };
+}
+
+export type IdentityService = ReturnType<typeof createIdentityService>;

@@ -1,0 +1,74 @@
+import type { ApiTokenInfo, CreateTokenInput } from "@parley/shared";
+import { TRPCError } from "@trpc/server";
+import type { Db } from "../db/client.ts";
+import { randomSecret, sha256 } from "./hash.ts";
+
+export const TOKEN_PREFIX = "parley_";
+const DAY_MS = 86_400_000;
+// Writing lastUsedAt on every request would turn reads into writes; a minute's precision is enough.
+const LAST_USED_PRECISION_MS = 60_000;
+
+const infoFields = {
+  id: true,
+  name: true,
+  prefix: true,
+  createdAt: true,
+  expiresAt: true,
+  lastUsedAt: true,
+} as const;
+
+/** Personal API tokens for scripts: the secret is shown once, only its SHA-256 is stored. */
+export function createTokenService(db: Db, clock: () => Date = () => new Date()) {
+  return {
+    async create(userId: string, input: CreateTokenInput) {
+      const secret = `${TOKEN_PREFIX}${randomSecret()}`;
+      const expiresAt = input.expiresInDays
+        ? new Date(clock().getTime() + input.expiresInDays * DAY_MS)
+        : null;
+      const token: ApiTokenInfo = await db.apiToken.create({
+        data: {
+          userId,
+          name: input.name,
+          secretHash: sha256(secret),
+          prefix: secret.slice(0, TOKEN_PREFIX.length + 6),
+          expiresAt,
+        },
+        select: infoFields,
+      });
+      return { token, secret };
+    },
+
+    list(userId: string): Promise<ApiTokenInfo[]> {
+      return db.apiToken.findMany({
+        where: { userId },
+        orderBy: { createdAt: "desc" },
+        select: infoFields,
+      });
+    },
+
+    async revoke(userId: string, id: string) {
+      const { count } = await db.apiToken.deleteMany({ where: { id, userId } });
+      if (count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "No such token" });
+    },
+
+    /** The user a bearer secret belongs to, or null when it is unknown, revoked or expired. */
+    async authenticate(secret: string) {
+      if (!secret.startsWith(TOKEN_PREFIX)) return null;
+      const token = await db.apiToken.findUnique({
+        where: { secretHash: sha256(secret) },
+        include: { user: true },
+      });
+      const now = clock();
+      if (!token || (token.expiresAt && token.expiresAt <= now)) return null;
+      if (
+        !token.lastUsedAt ||
+        now.getTime() - token.lastUsedAt.getTime() > LAST_USED_PRECISION_MS
+      ) {
+        await db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } });
+      }
+      return token.user;
+    },
+  };
+}
+
+export type TokenService = ReturnType<typeof createTokenService>;
