@@ -9,6 +9,7 @@ import type { Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
 import { registerHealth } from "./http/health.ts";
 import { registerSpa } from "./http/spa.ts";
+import { createLimits } from "./limits/index.ts";
 import type { MockUpstream } from "./llm/mock/index.ts";
 import { createModelRegistry } from "./llm/registry.ts";
 import { createContextFactory, type Services } from "./trpc/init.ts";
@@ -21,6 +22,8 @@ export interface AppDeps {
   db: Db;
   /** Demo mode's upstream; tests pass their own to inspect what it received. */
   mock?: MockUpstream;
+  /** Separates this app's keys in a shared Redis (tests run several apps against one). */
+  redisKeyPrefix?: string;
   /** Overrides for Fastify's logger (tests silence it or capture lines). */
   logger?: FastifyServerOptions["loggerInstance"];
 }
@@ -48,6 +51,12 @@ export async function buildApp(deps: AppDeps) {
   });
 
   const tokens = createTokenService(db);
+  const limits = createLimits({
+    config,
+    keyPrefix: deps.redisKeyPrefix ? `${deps.redisKeyPrefix}:limits` : undefined,
+    onRedisError: (error) => app.log.warn({ err: error }, "rate limits: Redis unavailable"),
+  });
+  app.addHook("onClose", () => limits.close());
   const auth = createLucia(db, config.identity);
   // Expired sessions are refused when read; this also removes the ones never read again.
   const purge = setInterval(() => {
@@ -61,11 +70,13 @@ export async function buildApp(deps: AppDeps) {
     db,
     models: await createModelRegistry(config, { mock: deps.mock }),
     tokens,
+    limits,
     identity: createIdentityService({
       db,
       auth,
       tokens,
       identity: config.identity,
+      signInThrottle: limits,
     }),
   };
 

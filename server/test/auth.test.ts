@@ -98,6 +98,23 @@ describe.each(testDatabaseKinds())("accounts and sessions on %s", (database) => 
     );
   });
 
+  it("throttles sign-in attempts per email, telling how long to wait", async () => {
+    const { client } = browser();
+    await client.auth.signUp.mutate({ email: "throttled@example.com", password });
+    const attempt = () =>
+      errorOf(client.auth.signIn.mutate({ email: "throttled@example.com", password: "guess!!!" }));
+    for (let i = 0; i < 10; i++) expect((await attempt()).data?.code).toBe("UNAUTHORIZED");
+    const refused = await attempt();
+    expect(refused.data?.code).toBe("TOO_MANY_REQUESTS");
+    expect(refused.data?.httpStatus).toBe(429);
+    expect(refused.data?.retryAfterSeconds).toBeGreaterThan(0);
+    // Even the right password waits: the limit guards the account, not the guess.
+    const right = await errorOf(
+      client.auth.signIn.mutate({ email: "throttled@example.com", password }),
+    );
+    expect(right.data?.code).toBe("TOO_MANY_REQUESTS");
+  });
+
   it("lists sessions and revokes one: the revoked browser is anonymous on its next request", async () => {
     const laptop = browser();
     const phone = browser();

@@ -33,7 +33,7 @@ export interface ClientMeta {
 
 export interface SignInThrottle {
   /** Throws TOO_MANY_REQUESTS when this email or IP has tried too often. */
-  check(email: string, ip: string): Promise<void>;
+  checkSignInLimits(attempt: { email: string; ip: string }): Promise<void>;
 }
 
 const WRONG_CREDENTIALS = "Wrong email or password";
@@ -43,7 +43,7 @@ export function createIdentityService(deps: {
   auth: Auth;
   tokens: TokenService;
   identity: Config["identity"];
-  signInThrottle?: SignInThrottle;
+  signInThrottle: SignInThrottle;
 }) {
   const { db, auth, tokens, identity } = deps;
 
@@ -156,7 +156,7 @@ export function createIdentityService(deps: {
     },
 
     async signIn(input: SignInInput, caller: Caller, meta: ClientMeta) {
-      await deps.signInThrottle?.check(input.email, meta.ip);
+      await deps.signInThrottle.checkSignInLimits({ email: input.email, ip: meta.ip });
       const user = await db.user.findUnique({ where: { email: input.email } });
       // Unknown email and wrong password do the same work and get the same answer.
       const valid = await verifyPassword(user?.passwordHash, input.password);

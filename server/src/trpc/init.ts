@@ -8,6 +8,7 @@ import { CROSS_ORIGIN_MESSAGE, isForgeable } from "../auth/origin.ts";
 import type { TokenService } from "../auth/tokens.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
+import { type Limits, RateLimitError } from "../limits/index.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
 
 /** What every procedure may use: the app's services, built once in buildApp. */
@@ -17,6 +18,7 @@ export interface Services {
   models: ModelRegistry;
   identity: IdentityService;
   tokens: TokenService;
+  limits: Limits;
 }
 
 export interface Context extends Services {
@@ -71,6 +73,8 @@ const t = initTRPC
           ...shape.data,
           // The Zod issues of a rejected input, so clients can show what was wrong.
           zodIssues: zodError ? zodError.issues : null,
+          // How long a rate-limited caller should wait before trying again.
+          retryAfterSeconds: error instanceof RateLimitError ? error.retryAfterSeconds : null,
         },
       };
     },

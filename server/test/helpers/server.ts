@@ -90,7 +90,12 @@ export function createClient(url: string, options: ClientOptions = {}) {
  * the test can inspect, and a typed client. `env` adds or overrides settings.
  */
 export async function startTestServer(
-  options: { database?: DatabaseKind; env?: Record<string, string> } = {},
+  options: {
+    database?: DatabaseKind;
+    env?: Record<string, string>;
+    /** A port chosen beforehand, for tests whose PUBLIC_URL must name it; a free one otherwise. */
+    port?: number;
+  } = {},
 ): Promise<TestServer> {
   const config = parseConfig({
     NODE_ENV: "test",
@@ -102,7 +107,7 @@ export async function startTestServer(
   const database = await createTestDatabase(options.database ?? "pglite");
   const mock = createMockUpstream({ defaultTokenDelayMs: 2 });
   const app = await buildApp({ config, db: database.db, mock });
-  await app.listen({ host: config.host, port: 0 });
+  await app.listen({ host: config.host, port: options.port ?? 0 });
   const address = app.server.address();
   if (!address || typeof address === "string") throw new Error("server has no TCP address");
   const url = `http://127.0.0.1:${address.port}`;
