@@ -5,9 +5,11 @@ import { createIdentityService } from "./auth/identity.ts";
 import { createLucia } from "./auth/lucia.ts";
 import { registerOriginCheck } from "./auth/origin.ts";
 import { createTokenService } from "./auth/tokens.ts";
+import { type ChatOptions, createChatService } from "./chat/service.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
 import { registerHealth } from "./http/health.ts";
+import { registerOidcRoutes } from "./http/oidc.ts";
 import { registerSpa } from "./http/spa.ts";
 import { createLimits } from "./limits/index.ts";
 import type { MockUpstream } from "./llm/mock/index.ts";
@@ -26,6 +28,8 @@ export interface AppDeps {
   redisKeyPrefix?: string;
   /** Overrides for Fastify's logger (tests silence it or capture lines). */
   logger?: FastifyServerOptions["loggerInstance"];
+  /** Chat engine settings: timeouts, log expiry, limits (tests shorten them). */
+  chat?: Partial<ChatOptions>;
 }
 
 /** Builds the whole HTTP app: tRPC at /trpc, plain routes, and the SPA. Used by main.ts and tests. */
@@ -65,10 +69,19 @@ export async function buildApp(deps: AppDeps) {
     });
   }, SESSION_PURGE_INTERVAL_MS).unref();
   app.addHook("onClose", async () => clearInterval(purge));
+  const registry = await createModelRegistry(config, { mock: deps.mock });
+  const chat = createChatService({
+    db,
+    models: registry,
+    options: { ...config.chat, ...deps.chat },
+  });
+  // Running answers are stopped and saved (interrupted) before the database closes.
+  app.addHook("onClose", () => chat.close());
   const services: Services = {
     config,
     db,
-    models: await createModelRegistry(config, { mock: deps.mock }),
+    models: registry,
+    chat,
     tokens,
     limits,
     identity: createIdentityService({
@@ -103,6 +116,7 @@ export async function buildApp(deps: AppDeps) {
     } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
   });
   registerHealth(app, db);
+  registerOidcRoutes(app, { config, db, identity: services.identity });
   await registerSpa(app, config.webDistDir);
   return app;
 }

@@ -91,6 +91,20 @@ const EnvSchema = z.object({
     .describe("one of fatal, error, warn, info, debug, trace, silent"),
   WEB_DIST_DIR: z.string().min(1).default("web/dist").describe("a directory path"),
 
+  // Chat engine
+  GENERATION_IDLE_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(120)
+    .describe("a whole number of seconds (at least 1)"),
+  GENERATION_LOG_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(600)
+    .describe("a whole number of seconds (at least 1)"),
+
   // Identity
   REQUIRE_LOGIN: Bool.default(false).describe("true or false"),
   ALLOW_SIGNUP: Bool.default(true).describe("true or false"),
@@ -147,6 +161,12 @@ export function parseConfig(env: Record<string, string | undefined>) {
     models: e.MODELS,
     logLevel: e.LOG_LEVEL,
     webDistDir: fromRoot(e.WEB_DIST_DIR),
+    chat: {
+      /** An upstream silent this long (before or between tokens) fails the generation. */
+      idleTimeoutMs: e.GENERATION_IDLE_TIMEOUT_SECONDS * 1000,
+      /** How long a finished generation's events stay replayable. */
+      logTtlMs: e.GENERATION_LOG_TTL_SECONDS * 1000,
+    },
     identity: {
       requireLogin: e.REQUIRE_LOGIN,
       allowSignup: e.ALLOW_SIGNUP,

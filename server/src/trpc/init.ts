@@ -6,6 +6,7 @@ import { ZodError } from "zod";
 import type { Caller, CallerUser, ClientMeta, IdentityService } from "../auth/identity.ts";
 import { CROSS_ORIGIN_MESSAGE, isForgeable } from "../auth/origin.ts";
 import type { TokenService } from "../auth/tokens.ts";
+import type { ChatService } from "../chat/service.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import { type Limits, RateLimitError } from "../limits/index.ts";
@@ -19,6 +20,7 @@ export interface Services {
   identity: IdentityService;
   tokens: TokenService;
   limits: Limits;
+  chat: ChatService;
 }
 
 export interface Context extends Services {

@@ -1,7 +1,9 @@
+import { Writable } from "node:stream";
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import { EventSource, type EventSourceInit } from "eventsource";
+import pino from "pino";
 import superjson from "superjson";
-import { buildApp } from "../../src/app.ts";
+import { type AppDeps, buildApp } from "../../src/app.ts";
 import { type Config, parseConfig } from "../../src/config.ts";
 import { createMockUpstream, type MockUpstream } from "../../src/llm/mock/index.ts";
 import type { AppRouter } from "../../src/trpc/router.ts";
@@ -85,18 +87,25 @@ export function createClient(url: string, options: ClientOptions = {}) {
   });
 }
 
+export interface TestServerOptions {
+  database?: DatabaseKind;
+  /** Settings added to or overriding the test defaults. */
+  env?: Record<string, string>;
+  /** A port chosen beforehand, for tests whose PUBLIC_URL must name it; a free one otherwise. */
+  port?: number;
+  /** The mock upstream's pacing (2 ms per token by default). */
+  mock?: Parameters<typeof createMockUpstream>[0];
+  /** Chat engine settings (tests shorten timeouts). */
+  chat?: AppDeps["chat"];
+  /** Collects the server's log lines (info and up) here, parsed. */
+  logLines?: Record<string, unknown>[];
+}
+
 /**
  * A real Parley on a free port: a fresh migrated database, demo mode against a mock upstream
- * the test can inspect, and a typed client. `env` adds or overrides settings.
+ * the test can inspect, and a typed client that keeps cookies (a guest, until it signs in).
  */
-export async function startTestServer(
-  options: {
-    database?: DatabaseKind;
-    env?: Record<string, string>;
-    /** A port chosen beforehand, for tests whose PUBLIC_URL must name it; a free one otherwise. */
-    port?: number;
-  } = {},
-): Promise<TestServer> {
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const config = parseConfig({
     NODE_ENV: "test",
     HOST: "127.0.0.1",
@@ -105,8 +114,15 @@ export async function startTestServer(
     ...options.env,
   });
   const database = await createTestDatabase(options.database ?? "pglite");
-  const mock = createMockUpstream({ defaultTokenDelayMs: 2 });
-  const app = await buildApp({ config, db: database.db, mock });
+  const mock = createMockUpstream({ defaultTokenDelayMs: 2, ...options.mock });
+  const { logLines } = options;
+  const app = await buildApp({
+    config,
+    db: database.db,
+    mock,
+    chat: options.chat,
+    ...(logLines ? { logger: pino({ level: "info" }, lineCollector(logLines)) } : {}),
+  });
   await app.listen({ host: config.host, port: options.port ?? 0 });
   const address = app.server.address();
   if (!address || typeof address === "string") throw new Error("server has no TCP address");
@@ -123,4 +139,14 @@ export async function startTestServer(
       await database.close();
     },
   };
+}
+
+/** A log destination that parses each line into `lines`. */
+export function lineCollector(lines: Record<string, unknown>[]) {
+  return new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+      done();
+    },
+  });
 }

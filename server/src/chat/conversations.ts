@@ -1,0 +1,173 @@
+import type {
+  Conversation,
+  ConversationInfo,
+  ConversationsListInput,
+  ConversationsListOutput,
+  CreateConversationInput,
+  Limits,
+  UpdateConversationInput,
+} from "@parley/shared";
+import { LIMITS } from "@parley/shared";
+import type { Db } from "../db/client.ts";
+import type { Prisma } from "../db/generated/client.ts";
+import type { ModelRegistry } from "../llm/registry.ts";
+import { badRequest, limitReached } from "./errors.ts";
+import type { GenerationRunner } from "./generations.ts";
+import { messageColumns, ownedConversation, toMessage } from "./records.ts";
+import type { SettingsService } from "./settings.ts";
+
+export type ConversationService = ReturnType<typeof createConversationService>;
+
+export function createConversationService(deps: {
+  db: Db;
+  models: ModelRegistry;
+  settings: SettingsService;
+  runner: GenerationRunner;
+  limits: Limits;
+}) {
+  const { db, models, settings, runner, limits } = deps;
+
+  function requireModel(model: string) {
+    if (!models.route(model)) throw badRequest(`Unknown model "${model}".`);
+  }
+
+  async function create(ownerId: string, input: CreateConversationInput = {}) {
+    const count = await db.conversation.count({ where: { ownerId } });
+    if (count >= limits.conversationsPerOwner) {
+      throw limitReached(
+        `You have reached the limit of ${limits.conversationsPerOwner} conversations; delete some to start new ones.`,
+      );
+    }
+    const preferences = await settings.get(ownerId);
+    const preferred =
+      preferences.defaultModel && models.route(preferences.defaultModel)
+        ? preferences.defaultModel
+        : models.list().defaultModel;
+    const model = input.model ?? preferred;
+    requireModel(model);
+    const conversation = await db.conversation.create({
+      data: { ownerId, model, systemPrompt: input.systemPrompt ?? preferences.systemPrompt },
+    });
+    return { conversationId: conversation.id };
+  }
+
+  async function list(
+    ownerId: string,
+    input: ConversationsListInput = {},
+  ): Promise<ConversationsListOutput> {
+    const limit = input.limit ?? LIMITS.listPageSize;
+    const after = input.cursor ? decodeCursor(input.cursor) : undefined;
+    // Prisma's `contains` is a LIKE pattern: % and _ in a search mean themselves.
+    const words = (input.search ?? "")
+      .split(/\s+/)
+      .filter(Boolean)
+      .slice(0, 10)
+      .map((word) => word.replace(/[\\%_]/g, "\\$&"));
+    const where: Prisma.ConversationWhereInput = {
+      ownerId,
+      AND: [
+        // Keyset pagination: pages stay put when newer conversations arrive.
+        ...(after
+          ? [
+              {
+                OR: [
+                  { updatedAt: { lt: after.updatedAt } },
+                  { updatedAt: after.updatedAt, id: { lt: after.id } },
+                ],
+              },
+            ]
+          : []),
+        ...words.map((word) => ({
+          OR: [
+            { title: { contains: word, mode: "insensitive" as const } },
+            { messages: { some: { content: { contains: word, mode: "insensitive" as const } } } },
+          ],
+        })),
+      ],
+    };
+    const rows = await db.conversation.findMany({
+      where,
+      orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
+      take: limit + 1,
+      select: { id: true, title: true, model: true, createdAt: true, updatedAt: true },
+    });
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return {
+      items,
+      nextCursor: rows.length > limit && last ? encodeCursor(last) : null,
+    };
+  }
+
+  async function get(ownerId: string, id: string): Promise<Conversation> {
+    const conversation = await ownedConversation(db, ownerId, id);
+    const rows = await db.message.findMany({
+      where: { conversationId: id },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      select: messageColumns,
+    });
+    return {
+      ...info(conversation),
+      messages: rows.map((row) => toMessage(row, runner.generationFor(row.id))),
+    };
+  }
+
+  async function update(
+    ownerId: string,
+    input: UpdateConversationInput,
+  ): Promise<ConversationInfo> {
+    await ownedConversation(db, ownerId, input.id);
+    if (input.model !== undefined) requireModel(input.model);
+    const conversation = await db.conversation.update({
+      where: { id: input.id },
+      data: {
+        ...(input.title !== undefined ? { title: input.title } : {}),
+        ...(input.model !== undefined ? { model: input.model } : {}),
+        ...(input.systemPrompt !== undefined ? { systemPrompt: input.systemPrompt } : {}),
+      },
+    });
+    return info(conversation);
+  }
+
+  async function remove(ownerId: string, id: string) {
+    await ownedConversation(db, ownerId, id);
+    await runner.stopWhere((generation) => generation.conversationId === id);
+    const { count } = await db.conversation.deleteMany({ where: { id, ownerId } });
+    return { deleted: count };
+  }
+
+  async function removeAll(ownerId: string) {
+    await runner.stopWhere((generation) => generation.ownerId === ownerId);
+    const { count } = await db.conversation.deleteMany({ where: { ownerId } });
+    return { deleted: count };
+  }
+
+  return { create, list, get, update, remove, removeAll };
+}
+
+function info(conversation: {
+  id: string;
+  title: string;
+  model: string;
+  systemPrompt: string;
+  createdAt: Date;
+  updatedAt: Date;
+}): ConversationInfo {
+  const { id, title, model, systemPrompt, createdAt, updatedAt } = conversation;
+  return { id, title, model, systemPrompt, createdAt, updatedAt };
+}
+
+function encodeCursor(last: { updatedAt: Date; id: string }): string {
+  return Buffer.from(JSON.stringify([last.updatedAt.toISOString(), last.id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
+  try {
+    const [updatedAt, id] = JSON.parse(Buffer.from(cursor, "base64url").toString()) as unknown[];
+    const date = new Date(String(updatedAt));
+    if (typeof id !== "string" || Number.isNaN(date.getTime())) throw new Error("bad cursor");
+    return { updatedAt: date, id };
+  } catch {
+    throw badRequest("cursor is not one returned by conversations.list");
+  }
+}

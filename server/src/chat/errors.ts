@@ -1,0 +1,15 @@
+import { TRPCError } from "@trpc/server";
+
+/** What anyone gets for something that is not theirs, so they learn nothing about it. */
+export function notFound(what: "conversation" | "message"): TRPCError {
+  return new TRPCError({ code: "NOT_FOUND", message: `No such ${what}.` });
+}
+
+export function badRequest(message: string): TRPCError {
+  return new TRPCError({ code: "BAD_REQUEST", message });
+}
+
+/** A usage limit is reached: the message says which and what to do. */
+export function limitReached(message: string): TRPCError {
+  return new TRPCError({ code: "FORBIDDEN", message });
+}

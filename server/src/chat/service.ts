@@ -1,0 +1,62 @@
+// The chat engine as one service: conversations, messages, generations and settings, built
+// from their dependencies (database, model registry, event log) so tests can build it directly.
+
+import { LIMITS, type Limits } from "@parley/shared";
+import type { Db } from "../db/client.ts";
+import type { ModelRegistry } from "../llm/registry.ts";
+import { createConversationService } from "./conversations.ts";
+import { DEFAULT_LOG_TTL_MS, type EventLog } from "./event-log/index.ts";
+import { createMemoryEventLog } from "./event-log/memory.ts";
+import {
+  createGenerationRunner,
+  DEFAULT_GENERATION_OPTIONS,
+  type GenerationOptions,
+} from "./generations.ts";
+import { createMessageService } from "./messages.ts";
+import { createSettingsService } from "./settings.ts";
+
+export interface ChatOptions extends GenerationOptions {
+  /** How long a finished generation's events stay readable (default 10 minutes). */
+  logTtlMs: number;
+  limits: Limits;
+}
+
+export type ChatService = ReturnType<typeof createChatService>;
+
+export function createChatService(deps: {
+  db: Db;
+  models: ModelRegistry;
+  /** The event log; in memory (with `options.logTtlMs`) when omitted. */
+  events?: EventLog;
+  options?: Partial<ChatOptions>;
+}) {
+  const options: ChatOptions = {
+    ...DEFAULT_GENERATION_OPTIONS,
+    logTtlMs: DEFAULT_LOG_TTL_MS,
+    ...deps.options,
+    limits: { ...LIMITS, ...deps.options?.limits },
+  };
+  const { db, models } = deps;
+  const events = deps.events ?? createMemoryEventLog({ ttlMs: options.logTtlMs });
+  const runner = createGenerationRunner({ db, events, options });
+  const settings = createSettingsService({ db, models });
+  const shared = { db, models, settings, runner, limits: options.limits };
+  const conversations = createConversationService(shared);
+  const messages = createMessageService(shared);
+
+  return {
+    conversations,
+    messages,
+    generations: {
+      stream: runner.stream,
+      stop: runner.stop,
+      watchActive: runner.watchActive,
+    },
+    settings,
+    /** Stops running generations (their answers are saved as interrupted), then drops the log. */
+    async close() {
+      await runner.close();
+      await events.close();
+    },
+  };
+}

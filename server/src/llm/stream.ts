@@ -1,0 +1,253 @@
+// Calling a model: one request shape and one stream of parts over both OpenAI APIs (Responses
+// and Chat Completions), through the official SDK. Every call makes exactly one HTTP request:
+// retries are the user's decision, never the SDK's.
+
+import type { ModelParameters, RecordedPrompt, TokenUsage } from "@parley/shared";
+import { APIConnectionError, APIError } from "openai";
+import type {
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
+} from "openai/resources/chat/completions";
+import type { CompletionUsage } from "openai/resources/completions";
+import type {
+  ResponseCreateParamsNonStreaming,
+  ResponseCreateParamsStreaming,
+  ResponseUsage,
+} from "openai/resources/responses/responses";
+import type { ModelRoute } from "./registry.ts";
+
+export interface PromptMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface PromptInput {
+  /** The system prompt ("" for none). */
+  system: string;
+  /** The conversation, oldest first. */
+  messages: PromptMessage[];
+  parameters: ModelParameters;
+}
+
+/** The request body exactly as handed to the SDK (and recorded on the answer). */
+export type UpstreamRequest = RecordedPrompt;
+
+export type StreamPart =
+  | { type: "text"; delta: string }
+  | { type: "reasoning"; delta: string }
+  | { type: "usage"; usage: TokenUsage }
+  /** `length`: cut by the output token limit. */
+  | { type: "finish"; reason: "stop" | "length" | "other" };
+
+/** An upstream failure, described for people (never containing prompt or answer text). */
+export class UpstreamFailure extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = "UpstreamFailure";
+  }
+}
+
+/** The body of a streamed request for `route`: what `streamCompletion` sends. */
+export function buildRequest(
+  route: Pick<ModelRoute, "api" | "upstreamModel">,
+  input: PromptInput,
+  options: { stream: boolean } = { stream: true },
+): UpstreamRequest {
+  const { parameters } = input;
+  if (route.api === "responses") {
+    const body: Record<string, unknown> = {
+      model: route.upstreamModel,
+      ...(input.system ? { instructions: input.system } : {}),
+      input: input.messages.map((message) => ({ role: message.role, content: message.content })),
+      // Parley keeps the conversation itself; nothing needs to stay at the provider.
+      store: false,
+      ...(parameters.temperature !== undefined ? { temperature: parameters.temperature } : {}),
+      ...(parameters.maxOutputTokens !== undefined
+        ? { max_output_tokens: parameters.maxOutputTokens }
+        : {}),
+      ...(parameters.reasoningEffort !== undefined
+        ? { reasoning: { effort: parameters.reasoningEffort, summary: "auto" } }
+        : {}),
+      stream: options.stream,
+    };
+    return { api: "responses", request: body };
+  }
+  const messages = [
+    ...(input.system ? [{ role: "system" as const, content: input.system }] : []),
+    ...input.messages.map((message) => ({ role: message.role, content: message.content })),
+  ];
+  const body: Record<string, unknown> = {
+    model: route.upstreamModel,
+    messages,
+    ...(parameters.temperature !== undefined ? { temperature: parameters.temperature } : {}),
+    // `max_tokens` rather than `max_completion_tokens`: every compatible server knows it.
+    ...(parameters.maxOutputTokens !== undefined ? { max_tokens: parameters.maxOutputTokens } : {}),
+    ...(parameters.reasoningEffort !== undefined
+      ? { reasoning_effort: parameters.reasoningEffort }
+      : {}),
+    stream: options.stream,
+    ...(options.stream ? { stream_options: { include_usage: true } } : {}),
+  };
+  return { api: "chat", request: body };
+}
+
+/** Per-request SDK options: one attempt, cancelled by `signal`. */
+function requestOptions(signal: AbortSignal, timeoutMs?: number) {
+  return { signal, maxRetries: 0, ...(timeoutMs ? { timeout: timeoutMs } : {}) };
+}
+
+/**
+ * Streams a request built by `buildRequest`. Throws `UpstreamFailure` when the provider fails
+ * before or during the stream. When `signal` aborts, the iteration just ends: callers check
+ * the signal to tell an abort from a finished answer.
+ */
+export async function* streamCompletion(
+  route: Pick<ModelRoute, "client">,
+  request: UpstreamRequest,
+  signal: AbortSignal,
+): AsyncGenerator<StreamPart, void> {
+  try {
+    if (request.api === "responses") yield* streamResponses(route, request, signal);
+    else yield* streamChat(route, request, signal);
+  } catch (error) {
+    if (signal.aborted) return;
+    throw toUpstreamFailure(error);
+  }
+}
+
+async function* streamResponses(
+  route: Pick<ModelRoute, "client">,
+  request: UpstreamRequest,
+  signal: AbortSignal,
+): AsyncGenerator<StreamPart, void> {
+  const body = request.request as unknown as ResponseCreateParamsStreaming;
+  const stream = await route.client.responses.create(body, requestOptions(signal));
+  for await (const event of stream) {
+    switch (event.type) {
+      case "response.output_text.delta":
+        if (event.delta) yield { type: "text", delta: event.delta };
+        break;
+      case "response.reasoning_summary_text.delta":
+      case "response.reasoning_text.delta":
+        if (event.delta) yield { type: "reasoning", delta: event.delta };
+        break;
+      case "response.reasoning_summary_part.added":
+        // Summary parts are paragraphs of one text.
+        if (event.summary_index > 0) yield { type: "reasoning", delta: "\n\n" };
+        break;
+      case "response.completed":
+      case "response.incomplete":
+        if (event.response.usage)
+          yield { type: "usage", usage: fromResponseUsage(event.response.usage) };
+        yield {
+          type: "finish",
+          reason: event.type === "response.completed" ? "stop" : "length",
+        };
+        return;
+      case "response.failed":
+        throw new UpstreamFailure(
+          `The model provider failed: ${event.response.error?.message ?? "no reason given"}`,
+        );
+      case "error":
+        throw new UpstreamFailure(`The model provider failed: ${event.message}`);
+    }
+  }
+}
+
+async function* streamChat(
+  route: Pick<ModelRoute, "client">,
+  request: UpstreamRequest,
+  signal: AbortSignal,
+): AsyncGenerator<StreamPart, void> {
+  const body = request.request as unknown as ChatCompletionCreateParamsStreaming;
+  const stream = await route.client.chat.completions.create(body, requestOptions(signal));
+  let finish: StreamPart | undefined;
+  for await (const chunk of stream) {
+    const choice = chunk.choices[0];
+    // Reasoning rides in `reasoning_content` (DeepSeek, vLLM) or `reasoning` (OpenRouter, Ollama).
+    const delta = choice?.delta as
+      | (ChatCompletionChunk.Choice.Delta & { reasoning_content?: string; reasoning?: string })
+      | undefined;
+    const reasoning = delta?.reasoning_content ?? delta?.reasoning;
+    if (reasoning) yield { type: "reasoning", delta: reasoning };
+    if (delta?.content) yield { type: "text", delta: delta.content };
+    if (choice?.finish_reason) {
+      const reason = choice.finish_reason;
+      finish = {
+        type: "finish",
+        reason: reason === "stop" || reason === "length" ? reason : "other",
+      };
+    }
+    if (chunk.usage) yield { type: "usage", usage: fromChatUsage(chunk.usage) };
+  }
+  if (finish) yield finish;
+}
+
+/** A whole (not streamed) answer's text, for short side requests such as titles. */
+export async function complete(
+  route: Pick<ModelRoute, "client">,
+  request: UpstreamRequest,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<string> {
+  try {
+    if (request.api === "responses") {
+      const body = request.request as unknown as ResponseCreateParamsNonStreaming;
+      const response = await route.client.responses.create(body, requestOptions(signal, timeoutMs));
+      return response.output_text;
+    }
+    const body = request.request as unknown as ChatCompletionCreateParamsNonStreaming;
+    const completion = await route.client.chat.completions.create(
+      body,
+      requestOptions(signal, timeoutMs),
+    );
+    return completion.choices[0]?.message.content ?? "";
+  } catch (error) {
+    throw toUpstreamFailure(error);
+  }
+}
+
+function fromResponseUsage(usage: ResponseUsage): TokenUsage {
+  return {
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    ...(usage.output_tokens_details?.reasoning_tokens !== undefined
+      ? { reasoningTokens: usage.output_tokens_details.reasoning_tokens }
+      : {}),
+    totalTokens: usage.total_tokens,
+  };
+}
+
+function fromChatUsage(usage: CompletionUsage): TokenUsage {
+  const reasoning = usage.completion_tokens_details?.reasoning_tokens;
+  return {
+    inputTokens: usage.prompt_tokens,
+    outputTokens: usage.completion_tokens,
+    ...(reasoning !== undefined && reasoning !== null ? { reasoningTokens: reasoning } : {}),
+    totalTokens: usage.total_tokens,
+  };
+}
+
+function toUpstreamFailure(error: unknown): UpstreamFailure {
+  if (error instanceof UpstreamFailure) return error;
+  if (error instanceof APIConnectionError) {
+    return new UpstreamFailure(`Could not reach the model provider: ${error.message}`);
+  }
+  if (error instanceof APIError) {
+    const status = error.status;
+    const detail = (error.error as { message?: unknown } | undefined)?.message;
+    const reason = typeof detail === "string" && detail ? detail : error.message;
+    return new UpstreamFailure(
+      status
+        ? `The model provider answered ${status}: ${reason}`
+        : `The model provider failed: ${reason}`,
+      status,
+    );
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new UpstreamFailure(`The model provider failed: ${message}`);
+}

@@ -1,0 +1,284 @@
+import { z } from "zod";
+import { ModelParameters } from "./models.ts";
+
+/**
+ * Usage limits. The schemas below enforce the per-message ones; the server enforces the counts
+ * (and may be built with other values for tests or a deployment).
+ */
+export const LIMITS = {
+  /** Characters in one message. */
+  messageChars: 100_000,
+  /** Characters in a system prompt. */
+  systemPromptChars: 20_000,
+  /** Characters in a conversation title. */
+  titleChars: 200,
+  /** Messages (both roles, all branches) in one conversation. */
+  messagesPerConversation: 2_000,
+  /** Conversations one owner (user or guest) may keep. */
+  conversationsPerOwner: 10_000,
+  /** Conversations per page of conversations.list. */
+  listPageSize: 30,
+  listPageSizeMax: 100,
+  /** Characters in a conversations.list search. */
+  searchChars: 200,
+} as const;
+export type Limits = { [K in keyof typeof LIMITS]: number };
+
+const Id = z.string().min(1).max(100);
+
+export const Role = z.enum(["user", "assistant", "system"]);
+export type Role = z.infer<typeof Role>;
+
+/** Token counts as reported by the upstream. */
+export const TokenUsage = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  /** Output tokens spent on reasoning (included in outputTokens). */
+  reasoningTokens: z.number().int().nonnegative().optional(),
+  totalTokens: z.number().int().nonnegative(),
+});
+export type TokenUsage = z.infer<typeof TokenUsage>;
+
+/** One node of a conversation's message tree. */
+export const Message = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  /** null for a message at the root; siblings (same parent) are branches. */
+  parentId: z.string().nullable(),
+  role: Role,
+  content: z.string(),
+  /** Reasoning text streamed apart from the answer ("" when none). */
+  reasoning: z.string(),
+  /**
+   * The answer was cut short: stopped, failed, or still being written (what a crash would leave);
+   * `generationId` tells a running one apart.
+   */
+  interrupted: z.boolean(),
+  /** What went wrong while answering, in words; null when nothing did. */
+  error: z.string().nullable(),
+  /** The model that wrote an assistant message. */
+  model: z.string().nullable(),
+  parameters: ModelParameters.nullable(),
+  usage: TokenUsage.nullable(),
+  timeToFirstTokenMs: z.number().int().nullable(),
+  /** The generation writing this message right now, to pass to generations.stream; else null. */
+  generationId: z.string().nullable(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+export type Message = z.infer<typeof Message>;
+
+export const ConversationSummary = z.object({
+  id: z.string(),
+  title: z.string(),
+  model: z.string(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+export type ConversationSummary = z.infer<typeof ConversationSummary>;
+
+/** A conversation with its whole message tree (children ordered by createdAt, then id). */
+export const Conversation = ConversationSummary.extend({
+  systemPrompt: z.string(),
+  messages: z.array(Message),
+});
+export type Conversation = z.infer<typeof Conversation>;
+
+export const ConversationsListInput = z
+  .strictObject({
+    /** `nextCursor` of the previous page. */
+    cursor: z.string().max(500).optional(),
+    limit: z.number().int().min(1).max(LIMITS.listPageSizeMax).optional(),
+    /** Words that must all appear in the title or in some message. */
+    search: z.string().trim().max(LIMITS.searchChars).optional(),
+  })
+  .optional();
+export type ConversationsListInput = z.infer<typeof ConversationsListInput>;
+
+export const ConversationsListOutput = z.object({
+  /** Most recently active first. */
+  items: z.array(ConversationSummary),
+  /** null on the last page. */
+  nextCursor: z.string().nullable(),
+});
+export type ConversationsListOutput = z.infer<typeof ConversationsListOutput>;
+
+export const ConversationIdInput = z.strictObject({ id: Id });
+export type ConversationIdInput = z.infer<typeof ConversationIdInput>;
+
+export const CreateConversationInput = z
+  .strictObject({
+    /** A configured model id; the owner's default model when omitted. */
+    model: Id.optional(),
+    /** The owner's custom system prompt (settings) when omitted. */
+    systemPrompt: z.string().max(LIMITS.systemPromptChars).optional(),
+  })
+  .optional();
+export type CreateConversationInput = z.infer<typeof CreateConversationInput>;
+
+export const CreateConversationOutput = z.object({ conversationId: z.string() });
+export type CreateConversationOutput = z.infer<typeof CreateConversationOutput>;
+
+export const UpdateConversationInput = z.strictObject({
+  id: Id,
+  title: z.string().trim().max(LIMITS.titleChars).optional(),
+  model: Id.optional(),
+  systemPrompt: z.string().max(LIMITS.systemPromptChars).optional(),
+});
+export type UpdateConversationInput = z.infer<typeof UpdateConversationInput>;
+
+/** A conversation's fields without its messages (what conversations.update returns). */
+export const ConversationInfo = Conversation.omit({ messages: true });
+export type ConversationInfo = z.infer<typeof ConversationInfo>;
+
+/** How many conversations or messages a delete removed. */
+export const DeletedOutput = z.object({ deleted: z.number().int() });
+export type DeletedOutput = z.infer<typeof DeletedOutput>;
+
+export const SendMode = z.enum(["new", "retry", "edit", "continue"]);
+export type SendMode = z.infer<typeof SendMode>;
+
+/**
+ * - new: `content` as a user message under `parentId` (an assistant message; omitted = the
+ *   root), and an answer under it;
+ * - retry: another answer to the user message `messageId` (or to the parent of the assistant
+ *   message `messageId`);
+ * - edit: `content` as a sibling of the user message `messageId`, and an answer under it;
+ * - continue: the assistant message `messageId` (which must have no children) grows.
+ */
+export const SendMessageInput = z
+  .strictObject({
+    conversationId: Id,
+    parentId: Id.nullable().optional(),
+    content: z.string().max(LIMITS.messageChars).optional(),
+    mode: SendMode.default("new"),
+    messageId: Id.optional(),
+  })
+  .superRefine((input, ctx) => {
+    const needsContent = input.mode === "new" || input.mode === "edit";
+    if (needsContent && !input.content?.trim()) {
+      ctx.addIssue({ code: "custom", path: ["content"], message: "Write a message first" });
+    }
+    if (!needsContent && input.content !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["content"],
+        message: `mode "${input.mode}" takes no content`,
+      });
+    }
+    if (input.mode !== "new" && !input.messageId) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["messageId"],
+        message: `mode "${input.mode}" needs messageId`,
+      });
+    }
+    if (input.mode !== "new" && input.parentId !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["parentId"], message: 'parentId is for mode "new"' });
+    }
+  });
+export type SendMessageInput = z.infer<typeof SendMessageInput>;
+
+export const SendMessageOutput = z.object({
+  generationId: z.string(),
+  /** The assistant message being written (for continue, the one that grows). */
+  assistantMessageId: z.string(),
+  /** The user message created by new and edit. */
+  userMessageId: z.string().optional(),
+});
+export type SendMessageOutput = z.infer<typeof SendMessageOutput>;
+
+export const MessageRefInput = z.strictObject({ conversationId: Id, messageId: Id });
+export type MessageRefInput = z.infer<typeof MessageRefInput>;
+
+/** Exactly what was sent upstream for an answer: the API and the request body. */
+export const RecordedPrompt = z.object({
+  api: z.enum(["responses", "chat"]),
+  request: z.record(z.string(), z.unknown()),
+});
+export type RecordedPrompt = z.infer<typeof RecordedPrompt>;
+
+export const MessagePromptOutput = z.object({
+  /** null for user messages and answers written before prompts were recorded. */
+  prompt: RecordedPrompt.nullable(),
+  model: z.string().nullable(),
+  parameters: ModelParameters.nullable(),
+});
+export type MessagePromptOutput = z.infer<typeof MessagePromptOutput>;
+
+/** Why a generation failed. */
+export const GenerationErrorCode = z.enum([
+  /** The provider answered with an error, before or during the stream. */
+  "upstream",
+  /** The provider went silent for longer than the idle timeout. */
+  "timeout",
+  /** The provider finished without any answer text. */
+  "empty",
+  /** Parley itself failed. */
+  "internal",
+]);
+export type GenerationErrorCode = z.infer<typeof GenerationErrorCode>;
+
+/**
+ * A generation's events, in log order: `started`, then `token` / `reasoning` / `title`, then
+ * exactly one of `final` or `error`, which ends the stream.
+ */
+export const GenerationEvent = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("started"),
+    generationId: z.string(),
+    conversationId: z.string(),
+    messageId: z.string(),
+    model: z.string(),
+    /** Text the tokens append to: the existing answer for continue, else "". */
+    text: z.string(),
+  }),
+  /** `pad` makes the serialized event the same size whatever the text's length. */
+  z.object({ type: z.literal("token"), text: z.string(), pad: z.string() }),
+  z.object({ type: z.literal("reasoning"), text: z.string(), pad: z.string() }),
+  z.object({ type: z.literal("title"), title: z.string() }),
+  z.object({
+    type: z.literal("final"),
+    /** The whole answer as persisted. */
+    text: z.string(),
+    /** Stopped before the model finished. */
+    interrupted: z.boolean(),
+    usage: TokenUsage.nullable(),
+  }),
+  z.object({
+    type: z.literal("error"),
+    code: GenerationErrorCode,
+    message: z.string(),
+  }),
+]);
+export type GenerationEvent = z.infer<typeof GenerationEvent>;
+export type GenerationEventType = GenerationEvent["type"];
+
+export const GenerationStreamInput = z.strictObject({
+  generationId: Id,
+  /** The id of the last event received (`<generationId>:<seq>`); tRPC sends it on reconnect. */
+  lastEventId: z.string().max(200).nullish(),
+});
+export type GenerationStreamInput = z.infer<typeof GenerationStreamInput>;
+
+export const GenerationIdInput = z.strictObject({ generationId: Id });
+export type GenerationIdInput = z.infer<typeof GenerationIdInput>;
+
+export const StopGenerationOutput = z.object({
+  /** false when the generation had already ended. */
+  stopped: z.boolean(),
+});
+export type StopGenerationOutput = z.infer<typeof StopGenerationOutput>;
+
+export const ActiveGeneration = z.object({
+  generationId: z.string(),
+  conversationId: z.string(),
+  messageId: z.string(),
+  model: z.string(),
+  startedAt: z.date(),
+});
+export type ActiveGeneration = z.infer<typeof ActiveGeneration>;
+
+/** The caller's running generations, sent whole on subscribe and on every change. */
+export const ActiveGenerations = z.object({ generations: z.array(ActiveGeneration) });
+export type ActiveGenerations = z.infer<typeof ActiveGenerations>;

@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { LIMITS } from "./chat.ts";
+import { ModelParameters } from "./models.ts";
+
+export const Theme = z.enum(["system", "light", "dark"]);
+export type Theme = z.infer<typeof Theme>;
+
+/** Which key sends: Enter (Shift+Enter for a new line), or Ctrl/Cmd+Enter. */
+export const SendKey = z.enum(["enter", "mod-enter"]);
+export type SendKey = z.infer<typeof SendKey>;
+
+/** One owner's preferences (a user's, or a guest session's). */
+export const Settings = z.strictObject({
+  /** The model new conversations use; null = the server's default. */
+  defaultModel: z.string().min(1).max(100).nullable(),
+  /** The system prompt new conversations start with. */
+  systemPrompt: z.string().max(LIMITS.systemPromptChars),
+  /** Per model id, parameters that override the configured defaults. */
+  modelParameters: z.record(z.string().min(1).max(100), ModelParameters),
+  theme: Theme,
+  sendKey: SendKey,
+  /** Reveal streamed text at an even pace instead of in bursts. */
+  streamingSmoothing: z.boolean(),
+  /** Show reasoning text while it streams (it is always stored). */
+  showReasoning: z.boolean(),
+  /** Wrap long lines in code blocks instead of scrolling. */
+  wrapCode: z.boolean(),
+});
+export type Settings = z.infer<typeof Settings>;
+
+export const DEFAULT_SETTINGS: Settings = {
+  defaultModel: null,
+  systemPrompt: "",
+  modelParameters: {},
+  theme: "system",
+  sendKey: "enter",
+  streamingSmoothing: true,
+  showReasoning: true,
+  wrapCode: false,
+};
+
+/** Only the fields to change; each given field replaces the stored one whole. */
+export const SettingsUpdateInput = Settings.partial();
+export type SettingsUpdateInput = z.infer<typeof SettingsUpdateInput>;
