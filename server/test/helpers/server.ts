@@ -99,6 +99,8 @@ export interface TestServerOptions {
   chat?: AppDeps["chat"];
   /** Collects the server's log lines (info and up) here, parsed. */
   logLines?: Record<string, unknown>[];
+  /** Keeps this server's keys apart in a shared Redis (REDIS_URL in env). */
+  redisKeyPrefix?: string;
 }
 
 /**
@@ -121,6 +123,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     db: database.db,
     mock,
     chat: options.chat,
+    redisKeyPrefix: options.redisKeyPrefix,
     ...(logLines ? { logger: pino({ level: "info" }, lineCollector(logLines)) } : {}),
   });
   await app.listen({ host: config.host, port: options.port ?? 0 });
