@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
-import Fastify, { type FastifyServerOptions } from "fastify";
+import Fastify, { type FastifyRequest } from "fastify";
+import type { DestinationStream } from "pino";
 import { createIdentityService } from "./auth/identity.ts";
 import { createLucia } from "./auth/lucia.ts";
 import { registerOriginCheck } from "./auth/origin.ts";
@@ -26,8 +27,8 @@ export interface AppDeps {
   mock?: MockUpstream;
   /** Separates this app's keys in a shared Redis (tests run several apps against one). */
   redisKeyPrefix?: string;
-  /** Overrides for Fastify's logger (tests silence it or capture lines). */
-  logger?: FastifyServerOptions["loggerInstance"];
+  /** Where log lines go (stdout by default); tests collect them. */
+  logDestination?: DestinationStream;
   /** Chat engine settings: timeouts, log expiry, limits (tests shorten them). */
   chat?: Partial<ChatOptions>;
 }
@@ -36,14 +37,19 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps) {
   const { config, db } = deps;
   const app = Fastify({
-    ...(deps.logger
-      ? { loggerInstance: deps.logger }
-      : {
-          logger: {
-            level: config.logLevel,
-            redact: ["req.headers.authorization", "req.headers.cookie"],
-          },
+    logger: {
+      level: config.logLevel,
+      ...(deps.logDestination ? { stream: deps.logDestination } : {}),
+      serializers: {
+        // tRPC GET requests carry their input in the query string (a search, a prompt id):
+        // log the path only, never what the user typed.
+        req: (request: FastifyRequest) => ({
+          method: request.method,
+          url: request.url.split("?", 1)[0],
+          remoteAddress: request.ip,
         }),
+      },
+    },
     genReqId: () => randomUUID(),
     // Batched tRPC calls put every procedure name in the path.
     routerOptions: { maxParamLength: 5_000 },

@@ -1,9 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { PGlite } from "@electric-sql/pglite";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app.ts";
 import { parseConfig } from "../src/config.ts";
@@ -11,7 +9,7 @@ import { pgliteFactory } from "../src/db/adapter.ts";
 import { PrismaClient } from "../src/db/generated/client.ts";
 import { MOCK_MODELS } from "../src/llm/mock/index.ts";
 import { createTestDatabase, migrationSql, testDatabaseKinds } from "./helpers/database.ts";
-import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { lineCollector, startTestServer, type TestServer } from "./helpers/server.ts";
 
 describe.each(testDatabaseKinds())("the Parley host on %s", (database) => {
   let server: TestServer;
@@ -130,17 +128,11 @@ describe("the Parley host's plumbing", () => {
 
   it("puts the request id on every log line of a request", async () => {
     const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(JSON.parse(String(chunk)));
-        done();
-      },
-    });
     const database = await createTestDatabase("pglite");
     const app = await buildApp({
       config: parseConfig({ LOG_LEVEL: "info" }),
       db: database.db,
-      logger: pino({ level: "info" }, sink),
+      logDestination: lineCollector(lines),
     });
     const response = await app.inject({ method: "GET", url: "/trpc/models.list" });
     const requestId = response.headers["x-request-id"];

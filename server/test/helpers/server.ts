@@ -1,7 +1,6 @@
 import { Writable } from "node:stream";
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import { EventSource, type EventSourceInit } from "eventsource";
-import pino from "pino";
 import superjson from "superjson";
 import { type AppDeps, buildApp } from "../../src/app.ts";
 import { type Config, parseConfig } from "../../src/config.ts";
@@ -112,7 +111,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     NODE_ENV: "test",
     HOST: "127.0.0.1",
     PORT: "0",
-    LOG_LEVEL: "silent",
+    LOG_LEVEL: options.logLines ? "info" : "silent",
     ...options.env,
   });
   const database = await createTestDatabase(options.database ?? "pglite");
@@ -124,7 +123,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     mock,
     chat: options.chat,
     redisKeyPrefix: options.redisKeyPrefix,
-    ...(logLines ? { logger: pino({ level: "info" }, lineCollector(logLines)) } : {}),
+    ...(logLines ? { logDestination: lineCollector(logLines) } : {}),
   });
   await app.listen({ host: config.host, port: options.port ?? 0 });
   const address = app.server.address();
