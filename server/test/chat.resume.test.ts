@@ -6,6 +6,7 @@ import { createTRPCClient, httpSubscriptionLink } from "@trpc/client";
 import { EventSource, type EventSourceInit } from "eventsource";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seededRandom } from "../src/llm/mock/behaviour.ts";
 import type { AppRouter } from "../src/trpc/router.ts";
 import type { CookieJar } from "./helpers/server.ts";
 import {
@@ -23,18 +24,6 @@ beforeAll(async () => {
   server = await startChatServer();
 });
 afterAll(() => server.close());
-
-/** mulberry32: the same cut points on every run. */
-function seeded(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function expectWholeLog(generationId: string, events: readonly StreamedEvent[]) {
   expect(events.map(({ id }) => id)).toEqual(events.map((_, seq) => `${generationId}:${seq}`));
@@ -63,7 +52,8 @@ describe.each(API_MODELS)("resuming a generation over the $api API", ({ model })
     const { generationId } = await startLongAnswer(tokens, 3);
     // started + 3 reasoning + tokens + final
     const total = 1 + 3 + tokens + 1;
-    const random = seeded(model.length * 7919);
+    // Seeded: the same cut points on every run.
+    const random = seededRandom(model.length * 7919);
     const cuts = Array.from({ length: 50 }, () => 1 + Math.floor(random() * (total - 1)));
 
     // All at once while the answer streams: early cuts resume live, late ones from the log.

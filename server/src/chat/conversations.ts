@@ -4,27 +4,17 @@ import type {
   ConversationsListInput,
   ConversationsListOutput,
   CreateConversationInput,
-  Limits,
   UpdateConversationInput,
 } from "@parley/shared";
 import { LIMITS } from "@parley/shared";
-import type { Db } from "../db/client.ts";
 import type { Prisma } from "../db/generated/client.ts";
-import type { ModelRegistry } from "../llm/registry.ts";
 import { badRequest, limitReached } from "./errors.ts";
-import type { GenerationRunner } from "./generations.ts";
 import { messageColumns, ownedConversation, toMessage } from "./records.ts";
-import type { SettingsService } from "./settings.ts";
+import type { ChatParts } from "./service.ts";
 
 export type ConversationService = ReturnType<typeof createConversationService>;
 
-export function createConversationService(deps: {
-  db: Db;
-  models: ModelRegistry;
-  settings: SettingsService;
-  runner: GenerationRunner;
-  limits: Limits;
-}) {
+export function createConversationService(deps: ChatParts) {
   const { db, models, settings, runner, limits } = deps;
 
   function requireModel(model: string) {

@@ -1,5 +1,4 @@
 import {
-  type Limits,
   type MessagePromptOutput,
   ModelParameters,
   RecordedPrompt,
@@ -8,15 +7,12 @@ import {
 } from "@parley/shared";
 import { TRPCError } from "@trpc/server";
 import type { FastifyBaseLogger } from "fastify";
-import type { Db } from "../db/client.ts";
 import type { Prisma } from "../db/generated/client.ts";
-import type { ModelRegistry } from "../llm/registry.ts";
 import { buildRequest, type PromptMessage } from "../llm/stream.ts";
 import { badRequest, limitReached, notFound } from "./errors.ts";
-import type { GenerationRunner } from "./generations.ts";
 import { promptMessages } from "./prompt.ts";
 import { ownedConversation } from "./records.ts";
-import type { SettingsService } from "./settings.ts";
+import type { ChatParts } from "./service.ts";
 import { hasChildren, pathTo, subtree, type TreeNode, treeOf } from "./tree.ts";
 
 export type MessageService = ReturnType<typeof createMessageService>;
@@ -33,13 +29,7 @@ interface SendPlan {
   messages: PromptMessage[];
 }
 
-export function createMessageService(deps: {
-  db: Db;
-  models: ModelRegistry;
-  settings: SettingsService;
-  runner: GenerationRunner;
-  limits: Limits;
-}) {
+export function createMessageService(deps: ChatParts) {
   const { db, models, settings, runner, limits } = deps;
 
   /**

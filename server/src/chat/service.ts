@@ -11,9 +11,10 @@ import {
   createGenerationRunner,
   DEFAULT_GENERATION_OPTIONS,
   type GenerationOptions,
+  type GenerationRunner,
 } from "./generations.ts";
 import { createMessageService } from "./messages.ts";
-import { createSettingsService } from "./settings.ts";
+import { createSettingsService, type SettingsService } from "./settings.ts";
 
 export interface ChatOptions extends GenerationOptions {
   /** How long a finished generation's events stay readable (default 10 minutes). */
@@ -22,6 +23,15 @@ export interface ChatOptions extends GenerationOptions {
 }
 
 export type ChatService = ReturnType<typeof createChatService>;
+
+/** What the conversation and message services are built from. */
+export interface ChatParts {
+  db: Db;
+  models: ModelRegistry;
+  settings: SettingsService;
+  runner: GenerationRunner;
+  limits: Limits;
+}
 
 export function createChatService(deps: {
   db: Db;
@@ -40,7 +50,7 @@ export function createChatService(deps: {
   const events = deps.events ?? createMemoryEventLog({ ttlMs: options.logTtlMs });
   const runner = createGenerationRunner({ db, events, options });
   const settings = createSettingsService({ db, models });
-  const shared = { db, models, settings, runner, limits: options.limits };
+  const shared: ChatParts = { db, models, settings, runner, limits: options.limits };
   const conversations = createConversationService(shared);
   const messages = createMessageService(shared);
 

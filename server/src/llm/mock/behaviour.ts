@@ -204,8 +204,8 @@ function hashPrompt(model: string, messages: readonly PromptMessage[]): number {
   return hash >>> 0;
 }
 
-// mulberry32: tiny, fast and good enough to vary placeholder text.
-function random(seed: number): () => number {
+/** mulberry32: a tiny seeded generator, good enough to vary placeholder text (and test cases). */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -236,7 +236,7 @@ const WORDS = (
  * and their position, so a shorter run is a prefix of a longer one up to its last token.
  */
 export function generateTokens(seed: number, count: number): string[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const tokens: string[] = [];
   let wordsLeft = 0;
