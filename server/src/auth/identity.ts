@@ -216,15 +216,13 @@ export function createIdentityService(deps: {
     },
 
     /**
-     * Counts one message against its sender. A guest at GUEST_MESSAGE_LIMIT is refused; the
-     * check and the count are one conditional update, so concurrent sends cannot overshoot.
+     * Counts one message against a guest's allowance; a guest at GUEST_MESSAGE_LIMIT is refused.
+     * The check and the count are one conditional update, so concurrent sends cannot overshoot.
+     * Accounts are not counted: it would be a write per message for nothing.
      */
     async countMessage(user: CallerUser) {
       const limit = identity.guestMessageLimit;
-      if (!user.guest || limit === 0) {
-        await db.user.update({ where: { id: user.id }, data: { messagesSent: { increment: 1 } } });
-        return;
-      }
+      if (!user.guest || limit === 0) return;
       const { count } = await db.user.updateMany({
         where: { id: user.id, messagesSent: { lt: limit } },
         data: { messagesSent: { increment: 1 } },
