@@ -122,7 +122,7 @@ export async function buildApp(deps: AppDeps) {
     } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
   });
   registerHealth(app, db);
-  registerOidcRoutes(app, { config, db, identity: services.identity });
+  registerOidcRoutes(app, { config, db, identity: services.identity, limits });
   await registerSpa(app, config.webDistDir);
   return app;
 }

@@ -246,3 +246,26 @@ describe.each([
     }
   });
 });
+
+describe("plain HTTP routes over their limit", () => {
+  it("answer 429 with Retry-After and RateLimit-* headers", async () => {
+    const server = await startChatServer();
+    try {
+      const login = () => fetch(`${server.url}/auth/oidc/login`, { redirect: "manual" });
+      // 50 sign-in starts per IP per 15 minutes (OIDC is not configured here: 404 until then).
+      for (let i = 0; i < 50; i++) {
+        const response = await login();
+        expect(response.status).toBe(404);
+        expect(response.headers.get("ratelimit-remaining")).toBe(String(49 - i));
+      }
+      const refused = await login();
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get("ratelimit-limit")).toBe("50");
+      expect(refused.headers.get("ratelimit-remaining")).toBe("0");
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(Number(refused.headers.get("ratelimit-reset"))).toBeGreaterThan(0);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -4,6 +4,7 @@ import type { IdentityService } from "../auth/identity.ts";
 import { createOidcService, OidcError, PENDING_SIGN_IN_MS } from "../auth/oidc.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
+import { type Limits, rateLimitHook } from "../limits/index.ts";
 
 /** Ties a started sign-in to the browser that started it; holds a random id, nothing secret. */
 const BROWSER_COOKIE = "parley_oidc";
@@ -15,13 +16,16 @@ const BROWSER_COOKIE = "parley_oidc";
  */
 export function registerOidcRoutes(
   app: FastifyInstance,
-  deps: { config: Config; db: Db; identity: IdentityService },
+  deps: { config: Config; db: Db; identity: IdentityService; limits: Limits },
 ) {
   const oidc = createOidcService(deps);
   const secure = deps.config.identity.secureCookies;
   const home = deps.config.publicUrl;
 
-  app.get("/auth/oidc/login", async (request, reply) => {
+  // Starting a sign-in costs a provider round trip and a pending entry: limit it like sign-ins.
+  const limited = { preHandler: rateLimitHook(deps.limits.signInPerIp, (request) => request.ip) };
+
+  app.get("/auth/oidc/login", limited, async (request, reply) => {
     const { callback } = request.query as { callback?: unknown };
     try {
       const started = await oidc.start(
