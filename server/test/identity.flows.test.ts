@@ -105,6 +105,25 @@ describe("guests who sign up or sign in", () => {
     expect(codes.filter((code) => code === "FORBIDDEN")).toHaveLength(3);
   });
 
+  it("makes one guest for a new visitor's first batch of calls", async () => {
+    const guests = () => server.database.db.user.count({ where: { guest: true } });
+    const before = await guests();
+    const visitor = server.newOwner();
+    // Same tick: httpBatchLink sends these queries as one request.
+    const [settings, list, me] = await Promise.all([
+      visitor.settings.get.query(),
+      visitor.conversations.list.query({ direction: "forward" }),
+      visitor.auth.me.query(),
+    ]);
+    expect(settings.theme).toBeDefined();
+    expect(list.items).toEqual([]);
+    expect(me.guest).toBe(true);
+    expect(await guests()).toBe(before + 1);
+    await visitor.conversations.create.mutate({});
+    expect((await visitor.conversations.list.query({})).items).toHaveLength(1);
+    expect(await guests()).toBe(before + 1);
+  });
+
   it("refuses guests entirely with REQUIRE_LOGIN", async () => {
     const strict = await startChatServer({ env: { REQUIRE_LOGIN: "true" } });
     try {

@@ -91,6 +91,8 @@ export const ConversationsListInput = z
     limit: z.number().int().min(1).max(LIMITS.listPageSizeMax).optional(),
     /** Words that must all appear in the title or in some message. */
     search: z.string().trim().max(LIMITS.searchChars).optional(),
+    /** Sent by TanStack Query's infinite queries; pages only go forward (newest first). */
+    direction: z.enum(["forward", "backward"]).optional(),
   })
   .optional();
 export type ConversationsListInput = z.infer<typeof ConversationsListInput>;

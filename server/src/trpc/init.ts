@@ -30,6 +30,11 @@ export interface Context extends Services {
   client: ClientMeta;
   /** Adds a Set-Cookie header to the response. */
   setCookie(cookie: string): void;
+  /**
+   * The guest this request chats as when it has no session: made once per request, so a batch
+   * of calls from a new visitor makes one guest, not one per call.
+   */
+  startGuest(): Promise<CallerUser>;
 }
 
 export function createContextFactory(services: Services) {
@@ -41,14 +46,16 @@ export function createContextFactory(services: Services) {
     const setCookie = (cookie: string) => void res.header("set-cookie", cookie);
     const { caller, setCookie: cookie } = await services.identity.authenticate(req.headers);
     if (cookie) setCookie(cookie);
-    return {
-      ...services,
-      requestId: req.id,
-      log: req.log,
-      caller,
-      client: { ip: req.ip, userAgent: req.headers["user-agent"] ?? null },
-      setCookie,
+    const client = { ip: req.ip, userAgent: req.headers["user-agent"] ?? null };
+    let guest: Promise<CallerUser> | undefined;
+    const startGuest = () => {
+      guest ??= services.identity.startGuest(client).then(({ user, cookie }) => {
+        setCookie(cookie);
+        return user;
+      });
+      return guest;
     };
+    return { ...services, requestId: req.id, log: req.log, caller, client, setCookie, startGuest };
   };
 }
 
@@ -93,15 +100,9 @@ export const publicProcedure = t.procedure;
  * session becomes a guest here (unless REQUIRE_LOGIN), so browsing costs no database rows.
  */
 export const ownerProcedure = t.procedure.use(async ({ ctx, next }) => {
-  let owner: CallerUser | null = ctx.caller.user;
-  let caller = ctx.caller;
-  if (!owner) {
-    const guest = await ctx.identity.startGuest(ctx.client);
-    ctx.setCookie(guest.cookie);
-    owner = guest.user;
-    caller = { user: owner, sessionId: null, via: "cookie" };
-  }
-  return next({ ctx: { owner, caller } });
+  if (ctx.caller.user) return next({ ctx: { owner: ctx.caller.user } });
+  const owner = await ctx.startGuest();
+  return next({ ctx: { owner, caller: { user: owner, sessionId: null, via: "cookie" as const } } });
 });
 
 /** A signed-in account (not a guest). */
