@@ -1,8 +1,8 @@
-import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../server/test/helpers/server.ts";
 import { launchBrowser, skipBrowserTests } from "./helpers/browser.ts";
+import { screenshotOnFailure, watchErrors } from "./helpers/chat.ts";
 
 describe.skipIf(skipBrowserTests)("the web app in Chromium", () => {
   let server: TestServer;
@@ -22,10 +22,7 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", () => {
     ]);
     for (const result of results) if (result.status === "rejected") throw result.reason;
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on("console", (message) => {
-      if (message.type() === "error") consoleErrors.push(message.text());
-    });
-    page.on("pageerror", (error) => consoleErrors.push(`uncaught: ${error.message}`));
+    watchErrors(page, consoleErrors);
   });
 
   afterAll(async () => {
@@ -33,34 +30,28 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", () => {
     await server?.close();
   });
 
-  /** On failure, keep what the page looked like (e2e/artifacts is git-ignored). */
-  function screenshotOnFailure(name: string) {
-    onTestFailed(async () => {
-      const path = fileURLToPath(new URL(`artifacts/${name}.png`, import.meta.url));
-      await page.screenshot({ path, fullPage: true });
-    });
-  }
+  /** The model picker's options, as the user sees them. */
+  const pickerModels = async () => {
+    const picker = page.getByRole("combobox", { name: "Model" });
+    await expect.poll(() => picker.isEnabled()).toBe(true);
+    return picker.locator("option").evaluateAll((options) =>
+      options.map((option) => ({
+        id: (option as HTMLOptionElement).value,
+        name: option.textContent,
+      })),
+    );
+  };
 
-  /** The names and ids of the model cards the page shows, in order. */
-  async function shownModels() {
-    const list = page.getByRole("list", { name: "Models" });
-    await list.waitFor();
-    const cards = list.getByRole("article");
-    // Role queries skip hidden elements, so these are the names a user can see.
-    const names = await cards.getByRole("heading").allTextContents();
-    const ids = await cards.locator("code").allTextContents();
-    return names.map((name, index) => ({ name, id: ids[index] }));
-  }
-
-  it("shows every configured model and the demo-mode banner", async () => {
-    screenshotOnFailure("models");
-    const { models, demo } = await server.client.models.list.query();
+  it("opens a new chat offering every configured model, with the demo-mode banner", async () => {
+    screenshotOnFailure(() => page, "app-new-chat");
+    const { models, demo, defaultModel } = await server.client.models.list.query();
     expect(demo).toBe(true);
 
     await page.goto(server.url);
 
-    expect(await page.title()).toBe("Parley");
-    expect(await shownModels()).toEqual(models.map(({ name, id }) => ({ name, id })));
+    await expect.poll(() => page.title()).toBe("New chat — Parley");
+    expect(await pickerModels()).toEqual(models.map(({ id, name }) => ({ id, name })));
+    expect(await page.getByRole("combobox", { name: "Model" }).inputValue()).toBe(defaultModel);
     const banner = page.getByRole("note");
     expect(await banner.isVisible()).toBe(true);
     expect(await banner.textContent()).toContain("Demo mode");
@@ -69,17 +60,20 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", () => {
   });
 
   it("loads the app from a deep link and on reload", async () => {
-    screenshotOnFailure("deep-link");
-    const { models } = await server.client.models.list.query();
-
+    screenshotOnFailure(() => page, "app-deep-link");
     const response = await page.goto(`${server.url}/some/route`);
     expect(response?.status()).toBe(200);
     expect(response?.headers()["content-type"]).toContain("text/html");
-    expect((await shownModels()).map((model) => model.name)).toEqual(models.map((m) => m.name));
+    const notFound = page.getByRole("heading", { name: "Page not found" });
+    await notFound.waitFor();
 
     await page.reload();
     expect(new URL(page.url()).pathname).toBe("/some/route");
-    expect((await shownModels()).map((model) => model.name)).toEqual(models.map((m) => m.name));
+    await notFound.waitFor();
+    // The way back: a link to a new chat.
+    await page.getByRole("link", { name: "Start a new chat" }).click();
+    await page.getByRole("textbox", { name: "Message" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/");
   });
 
   it("logs no console errors", () => {

@@ -9,6 +9,7 @@ import {
 } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import superjson from "superjson";
+import { sessionFirstLink } from "./lib/sessionFirstLink.ts";
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
@@ -18,6 +19,7 @@ const url = "/trpc";
 export function createTrpcClient() {
   return createTRPCClient<AppRouter>({
     links: [
+      sessionFirstLink(url),
       splitLink({
         condition: (op) => op.type === "subscription",
         // SSE: reconnects on its own and resumes from the last tracked event id.

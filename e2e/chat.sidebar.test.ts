@@ -1,0 +1,113 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CookieJar, createClient } from "../server/test/helpers/server.ts";
+import { skipBrowserTests } from "./helpers/browser.ts";
+import {
+  type ChatServer,
+  composer,
+  newChatVisitor,
+  screenshotOnFailure,
+  startChatApp,
+} from "./helpers/chat.ts";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+describe.skipIf(skipBrowserTests)("the conversation list", () => {
+  let server: ChatServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    ({ server, browser } = await startChatApp());
+    ({ context, page } = await newChatVisitor(browser, errors));
+    // The page's guest, also driven from here: 35 conversations, more than one page of the list.
+    await page.goto(server.url);
+    await composer(page).waitFor();
+    const jar = new CookieJar();
+    for (const cookie of await context.cookies()) jar.cookies.set(cookie.name, cookie.value);
+    const client = createClient(server.url, { jar });
+    const now = Date.now();
+    const ages = [0, 1, 3, 20]; // today, yesterday, previous 7 days, older
+    for (let index = 0; index < 35; index += 1) {
+      const { conversationId } = await client.conversations.create.mutate();
+      const age = ages[index % ages.length] ?? 0;
+      await server.database.db.conversation.update({
+        where: { id: conversationId },
+        data: { title: `Topic ${index}`, updatedAt: new Date(now - age * DAY_MS - index * 1000) },
+      });
+    }
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  const sidebar = () => page.getByRole("navigation", { name: "Conversations" });
+  const links = () => sidebar().getByRole("link");
+
+  it("groups by day and loads more as it scrolls", async () => {
+    screenshotOnFailure(() => page, "chat-sidebar");
+    await page.reload();
+    await expect.poll(() => links().count()).toBeGreaterThanOrEqual(30);
+    const headings = await sidebar().getByRole("heading", { level: 3 }).allTextContents();
+    expect(headings).toEqual(
+      ["Today", "Yesterday", "Previous 7 days", "Older"].slice(0, headings.length),
+    );
+    await sidebar().evaluate((element) => element.scrollTo({ top: element.scrollHeight }));
+    await expect.poll(() => links().count()).toBe(35);
+    expect(await sidebar().getByRole("heading", { level: 3 }).allTextContents()).toEqual([
+      "Today",
+      "Yesterday",
+      "Previous 7 days",
+      "Older",
+    ]);
+    expect(await sidebar().getByRole("region", { name: "Older" }).getByRole("link").count()).toBe(
+      8,
+    );
+  });
+
+  it("renames in place and deletes after confirming", async () => {
+    screenshotOnFailure(() => page, "chat-sidebar-edit");
+    await sidebar().getByRole("button", { name: "Rename “Topic 0”" }).click();
+    const field = sidebar().getByRole("textbox", { name: "Conversation title" });
+    await field.fill("Renamed topic");
+    await field.press("Enter");
+    await sidebar().getByRole("link", { name: "Renamed topic" }).waitFor();
+    await expect
+      .poll(
+        async () =>
+          (await server.database.db.conversation.findFirst({ where: { title: "Renamed topic" } }))
+            ?.id,
+      )
+      .toBeTruthy();
+
+    // Esc leaves the title as it was.
+    await sidebar().getByRole("button", { name: "Rename “Topic 4”" }).click();
+    await field.fill("Not this");
+    await field.press("Escape");
+    await sidebar().getByRole("link", { name: "Topic 4", exact: true }).waitFor();
+
+    await sidebar().getByRole("link", { name: "Renamed topic" }).click();
+    await page.waitForURL(/\/c\//);
+    await sidebar().getByRole("button", { name: "Delete “Renamed topic”" }).click();
+    const dialog = page.getByRole("dialog", { name: "Delete this conversation?" });
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    expect(await sidebar().getByRole("link", { name: "Renamed topic" }).count()).toBe(1);
+    await sidebar().getByRole("button", { name: "Delete “Renamed topic”" }).click();
+    await dialog.getByRole("button", { name: "Delete" }).click();
+    // Deleting the open conversation goes back to a new chat.
+    await page.waitForURL(`${server.url}/`);
+    await expect.poll(() => sidebar().getByRole("link", { name: "Renamed topic" }).count()).toBe(0);
+    expect(await server.database.db.conversation.count({ where: { title: "Renamed topic" } })).toBe(
+      0,
+    );
+  });
+
+  it("logs no console errors", () => {
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,108 @@
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { skipBrowserTests } from "./helpers/browser.ts";
+import {
+  answerSettled,
+  type ChatServer,
+  conversationIdOf,
+  lastAnswer,
+  lastAnswerId,
+  newChatVisitor,
+  plain,
+  savedMessage,
+  screenshotOnFailure,
+  shownText,
+  startChatApp,
+  startConversation,
+  waitForShown,
+} from "./helpers/chat.ts";
+
+describe.skipIf(skipBrowserTests)("chatting in Chromium", () => {
+  let server: ChatServer;
+  let browser: Browser;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    ({ server, browser } = await startChatApp());
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  beforeEach(async () => {
+    await context?.close();
+    ({ context, page } = await newChatVisitor(browser, errors));
+  });
+
+  it("streams an answer and its title; a stop keeps it, marked interrupted; continue finishes it", async () => {
+    screenshotOnFailure(() => page, "chat-stream");
+    const conversationId = await startConversation(
+      page,
+      server.url,
+      "Tell me about rivers [[mock tokens=200 delay=15]]",
+    );
+    expect(conversationIdOf(page)).toBe(conversationId);
+    await expect.poll(() => lastAnswer(page).getAttribute("data-status")).toBe("streaming");
+
+    // Tokens arrive over time: the text grows while the answer is still streaming.
+    await waitForShown(page, 20);
+    const early = (await shownText(page)).length;
+    await waitForShown(page, early + 40);
+    expect(await lastAnswer(page).getAttribute("data-status")).toBe("streaming");
+
+    // The title replaces "New chat" in the header and the sidebar while the answer streams.
+    const heading = page.getByRole("heading", { level: 1 });
+    await expect.poll(() => heading.textContent()).not.toBe("New chat");
+    const title = (await heading.textContent()) ?? "";
+    const saved = await server.database.db.conversation.findUnique({
+      where: { id: conversationId },
+    });
+    expect(title).toBe(saved?.title);
+    const sidebar = page.getByRole("navigation", { name: "Conversations" });
+    await sidebar.getByRole("link", { name: title }).waitFor();
+
+    // Stop mid-answer: the text shown is kept, and the answer says it was stopped.
+    await page.getByRole("button", { name: "Stop" }).click();
+    expect(await answerSettled(page)).toBe("interrupted");
+    await lastAnswer(page).getByText("Stopped").waitFor();
+    const answerId = await lastAnswerId(page);
+    const stopped = await savedMessage(server, answerId);
+    expect(stopped.interrupted).toBe(true);
+    expect(stopped.content.length).toBeGreaterThan(0);
+    expect(await shownText(page)).toBe(plain(stopped.content));
+
+    // Continue: the same answer grows from where it stopped, to the end.
+    await lastAnswer(page).getByRole("button", { name: "Continue" }).click();
+    expect(await answerSettled(page, 20_000)).toBe("done");
+    const finished = await savedMessage(server, answerId);
+    expect(finished.interrupted).toBe(false);
+    expect(finished.content.startsWith(stopped.content)).toBe(true);
+    expect(finished.content.length).toBeGreaterThan(stopped.content.length);
+    expect(await shownText(page)).toBe(plain(finished.content));
+    expect(await page.getByRole("article", { name: "Answer" }).count()).toBe(1);
+  });
+
+  it("shows a failed answer's error inline, with a retry button that writes another answer", async () => {
+    screenshotOnFailure(() => page, "chat-error");
+    await startConversation(page, server.url, "Fail please [[mock tokens=40 fail=after:5]]");
+    expect(await answerSettled(page)).toBe("error");
+    const alert = lastAnswer(page).getByRole("alert");
+    expect(await alert.textContent()).toContain("Mock upstream failure");
+    const saved = await savedMessage(server, await lastAnswerId(page));
+    expect(saved.error).toContain("Mock upstream failure");
+
+    await alert.getByRole("button", { name: "Retry" }).click();
+    await expect
+      .poll(() => lastAnswer(page).getByRole("group", { name: "Branches" }).textContent())
+      .toMatch(/2\s*\/\s*2/);
+    await answerSettled(page);
+  });
+
+  it("logs no console errors", () => {
+    expect(errors).toEqual([]);
+  });
+});

@@ -1,0 +1,128 @@
+// Helpers for the account and settings browser tests: a server and a browser per file, a
+// typed API client sharing the page's cookies, request counting, and evidence on failure.
+
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { onTestFailed } from "vitest";
+import {
+  CookieJar,
+  createClient,
+  startTestServer,
+  type TestServer,
+  type TestServerOptions,
+} from "../../server/test/helpers/server.ts";
+import { launchBrowser } from "./browser.ts";
+
+export type Client = TestServer["client"];
+
+/** A server (rate limits off unless `env` says otherwise) and a browser, started together. */
+export async function startServerAndBrowser(options: TestServerOptions = {}) {
+  const [server, browser] = await Promise.allSettled([
+    startTestServer({
+      ...options,
+      env: {
+        RATE_LIMIT_MESSAGES_PER_MINUTE: "0",
+        RATE_LIMIT_IP_MESSAGES_PER_MINUTE: "0",
+        // A build of the web app elsewhere than web/dist, e.g. while web/dist is being rebuilt.
+        ...(process.env.WEB_DIST_DIR ? { WEB_DIST_DIR: process.env.WEB_DIST_DIR } : {}),
+        ...options.env,
+      },
+    }),
+    launchBrowser(),
+  ]);
+  if (server.status === "rejected" || browser.status === "rejected") {
+    // Close whichever did start, so a failed start leaks nothing.
+    if (server.status === "fulfilled") await server.value.close();
+    if (browser.status === "fulfilled") await browser.value.close();
+    throw server.status === "rejected" ? server.reason : (browser as PromiseRejectedResult).reason;
+  }
+  return { server: server.value, browser: browser.value };
+}
+
+/** Uncaught errors and console errors a page logged (checked at the end of each file). */
+export function collectErrors(page: Page, errors: string[]) {
+  page.on("console", (message) => {
+    if (message.type() !== "error") return;
+    const text = message.text();
+    // The browser logs every 4xx/5xx response; the tests provoke some on purpose.
+    if (/Failed to load resource/.test(text)) return;
+    errors.push(text);
+  });
+  page.on("pageerror", (error) => errors.push(`uncaught: ${error.message}`));
+}
+
+/** A fresh browser context (its own cookies: a new visitor) with one page at 1280×800. */
+export async function newVisitor(browser: Browser, errors?: string[]) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  // Well inside the test timeout, so a wait that fails says what it waited for.
+  page.setDefaultTimeout(8_000);
+  if (errors) collectErrors(page, errors);
+  return { context, page };
+}
+
+/** A typed client that is the same guest or account as the browser context (its cookies now). */
+export async function clientLike(context: BrowserContext, server: TestServer): Promise<Client> {
+  const jar = new CookieJar();
+  for (const cookie of await context.cookies(server.url))
+    jar.cookies.set(cookie.name, cookie.value);
+  return createClient(server.url, { jar });
+}
+
+/** Counts the requests the page makes to a tRPC procedure (alone or inside a batch). */
+export function countRequests(page: Page, procedure: string) {
+  const requests: { url: string; body: string | null }[] = [];
+  page.on("request", (request) => {
+    const path = new URL(request.url()).pathname;
+    if (!path.startsWith("/trpc/")) return;
+    if (path.slice("/trpc/".length).split(",").includes(procedure)) {
+      requests.push({ url: request.url(), body: request.postData() });
+    }
+  });
+  return requests;
+}
+
+/** On failure, keep what the page looked like (e2e/artifacts is git-ignored). */
+export function screenshotOnFailure(page: () => Page | undefined, name: string) {
+  onTestFailed(async () => {
+    const path = fileURLToPath(new URL(`../artifacts/${name}.png`, import.meta.url));
+    await page()?.screenshot({ path, fullPage: true });
+  });
+}
+
+let emails = 0;
+/** A new address each call, so tests in one file never collide. */
+export function newEmail(label: string) {
+  emails += 1;
+  return `${label}-${emails}-${Date.now().toString(36)}@example.com`;
+}
+
+/** Creates an account through the sign-up page and waits until the app shows it signed in. */
+export async function signUpInBrowser(
+  page: Page,
+  baseUrl: string,
+  email: string,
+  password: string,
+) {
+  await page.goto(`${baseUrl}/signup`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("button", { name: `Account menu for ${email}` }).waitFor();
+  // The page it went to has rendered (and taken the focus it takes on opening).
+  await page.waitForFunction(() => {
+    const heading = document.querySelector("main h1");
+    return heading !== null && heading.textContent !== "Create an account";
+  });
+}
+
+/** A port that was free a moment ago, for a server whose public URL must be known first. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (!address || typeof address === "string") throw new Error("no TCP address");
+  return address.port;
+}

@@ -1,0 +1,416 @@
+import type { Message, SendKey } from "@parley/shared";
+import { memo, useEffect, useRef, useState } from "react";
+import { copyText } from "../../lib/clipboard.ts";
+import { ConfirmDialog } from "../../lib/Dialog.tsx";
+import { FOCUS_COMPOSER } from "../../lib/events.ts";
+import { PencilIcon, TrashIcon } from "../../lib/icons.tsx";
+import { BranchNav } from "./BranchNav.tsx";
+import { isSendKey } from "./Composer.tsx";
+import { messageOf } from "./errors.ts";
+import { Markdown } from "./markdown/Markdown.tsx";
+import { PromptDialog } from "./PromptDialog.tsx";
+import type { ChatActions } from "./useChatActions.ts";
+import { type GenerationState, useGeneration } from "./useGeneration.ts";
+
+interface CommonProps {
+  message: Message;
+  siblings: readonly Message[];
+  onSelectBranch: (message: Message) => void;
+  /** An answer on the shown path is being written: no other sends meanwhile. */
+  busy: boolean;
+  actions: ChatActions;
+  /** A send failed: show why. */
+  onFailure: (message: string) => void;
+}
+
+export const UserMessage = memo(function UserMessage(
+  props: CommonProps & {
+    editing: boolean;
+    onEditing: (editing: boolean) => void;
+    sendKey: SendKey;
+  },
+) {
+  const { message, siblings, onSelectBranch, busy, actions, onFailure, editing, onEditing } = props;
+  const [confirming, setConfirming] = useState(false);
+  return (
+    <article
+      className="message message-user"
+      aria-label="Your message"
+      data-message-id={message.id}
+    >
+      {editing ? (
+        <EditForm
+          initial={message.content}
+          sendKey={props.sendKey}
+          busy={busy}
+          onCancel={() => {
+            onEditing(false);
+            window.dispatchEvent(new Event(FOCUS_COMPOSER));
+          }}
+          onSubmit={async (content) => {
+            try {
+              await actions.edit(message, content);
+              onEditing(false);
+              window.dispatchEvent(new Event(FOCUS_COMPOSER));
+            } catch (cause) {
+              onFailure(messageOf(cause));
+            }
+          }}
+        />
+      ) : (
+        <div className="user-bubble">{message.content}</div>
+      )}
+      {!editing && (
+        <footer className="message-footer">
+          <BranchNav siblings={siblings} current={message} onSelect={onSelectBranch} />
+          <span className="message-actions">
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Edit message"
+              title="Edit"
+              disabled={busy}
+              onClick={() => onEditing(true)}
+            >
+              <PencilIcon />
+            </button>
+            <CopyButton text={message.content} label="Copy message" />
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Delete branch"
+              title="Delete this message and what follows"
+              onClick={() => setConfirming(true)}
+            >
+              <TrashIcon />
+            </button>
+          </span>
+        </footer>
+      )}
+      {confirming && (
+        <ConfirmDialog
+          title="Delete this branch?"
+          message="This message and every message after it on this branch will be deleted."
+          confirmLabel="Delete"
+          onConfirm={() => void actions.deleteBranch(message).catch((e) => onFailure(messageOf(e)))}
+          onClose={() => setConfirming(false)}
+        />
+      )}
+    </article>
+  );
+});
+
+function EditForm(props: {
+  initial: string;
+  sendKey: SendKey;
+  busy: boolean;
+  onCancel: () => void;
+  onSubmit: (content: string) => Promise<void>;
+}) {
+  const { initial, sendKey, busy, onCancel, onSubmit } = props;
+  const [value, setValue] = useState(initial);
+  const [saving, setSaving] = useState(false);
+  const input = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    const element = input.current;
+    if (!element) return;
+    element.focus();
+    element.setSelectionRange(element.value.length, element.value.length);
+    element.style.height = `${element.scrollHeight}px`;
+  }, []);
+  const submit = async () => {
+    if (!value.trim() || busy || saving) return;
+    setSaving(true);
+    await onSubmit(value);
+    setSaving(false);
+  };
+  return (
+    <form
+      className="edit-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void submit();
+      }}
+    >
+      <textarea
+        ref={input}
+        className="edit-input"
+        aria-label="Edit message"
+        value={value}
+        onChange={(event) => {
+          setValue(event.target.value);
+          event.target.style.height = "auto";
+          event.target.style.height = `${event.target.scrollHeight}px`;
+        }}
+        onKeyDown={(event) => {
+          if (isSendKey(event, sendKey)) {
+            event.preventDefault();
+            void submit();
+          } else if (event.key === "Escape") {
+            event.preventDefault();
+            event.stopPropagation();
+            onCancel();
+          }
+        }}
+      />
+      <div className="edit-actions">
+        <button type="button" className="button-secondary" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" disabled={!value.trim() || busy || saving}>
+          {saving ? "Sending…" : "Send"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+const ENDED = new Set(["finished", "failed", "gone"]);
+
+export const AssistantMessage = memo(function AssistantMessage(
+  props: CommonProps & {
+    /** No message below it: it may be continued. */
+    isLeaf: boolean;
+    smoothing: boolean;
+    showReasoning: boolean;
+    modelName: string | null;
+    onTitle: (title: string) => void;
+    onEnded: (generationId: string) => void;
+  },
+) {
+  const { message, siblings, onSelectBranch, busy, actions, onFailure, isLeaf } = props;
+  const { onTitle, onEnded } = props;
+  const [confirming, setConfirming] = useState(false);
+  const [inspecting, setInspecting] = useState(false);
+  const generationId = message.generationId;
+  const live = useGeneration(generationId, {
+    smoothing: props.smoothing,
+    onTitle,
+    onEnd: () => generationId && onEnded(generationId),
+  });
+  const view = describe(message, live);
+
+  const act = (action: () => Promise<unknown>) => () =>
+    void action().catch((cause) => onFailure(messageOf(cause)));
+
+  return (
+    <article
+      className="message message-assistant"
+      aria-label="Answer"
+      aria-busy={view.running}
+      data-message-id={message.id}
+      data-status={
+        view.running
+          ? "streaming"
+          : view.error
+            ? "error"
+            : view.interrupted
+              ? "interrupted"
+              : "done"
+      }
+    >
+      {props.showReasoning && view.reasoning && (
+        <details className="reasoning" open={view.running && view.text === ""}>
+          <summary>Reasoning</summary>
+          <div className="reasoning-text">{view.reasoning}</div>
+        </details>
+      )}
+      {view.text !== "" && <Markdown text={view.text} streaming={view.running} />}
+      {view.running && view.text === "" && (
+        <span className="typing" role="status" aria-label="Writing">
+          <span />
+          <span />
+          <span />
+        </span>
+      )}
+      {live?.status === "reconnecting" && (
+        <p className="stream-status" role="status">
+          Reconnecting…
+        </p>
+      )}
+      {view.error && (
+        <div className="error message-error" role="alert">
+          <p>{view.error}</p>
+          <button type="button" onClick={act(() => actions.retry(message))} disabled={busy}>
+            Retry
+          </button>
+        </div>
+      )}
+      {!view.running && !view.error && view.interrupted && (
+        <p className="stopped-note">
+          <span className="badge badge-plain">Stopped</span>
+          {isLeaf && (
+            <button
+              type="button"
+              className="button-secondary"
+              onClick={act(() => actions.continue(message))}
+              disabled={busy}
+            >
+              Continue
+            </button>
+          )}
+        </p>
+      )}
+      <footer className="message-footer">
+        <BranchNav siblings={siblings} current={message} onSelect={onSelectBranch} />
+        {!view.running && (
+          <span className="message-actions">
+            <CopyButton text={view.text} label="Copy answer" />
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Retry"
+              title="Write another answer"
+              disabled={busy}
+              onClick={act(() => actions.retry(message))}
+            >
+              <RetryIcon />
+            </button>
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Inspect prompt"
+              title="Inspect prompt"
+              onClick={() => setInspecting(true)}
+            >
+              <InspectIcon />
+            </button>
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Delete branch"
+              title="Delete this answer and what follows"
+              onClick={() => setConfirming(true)}
+            >
+              <TrashIcon />
+            </button>
+          </span>
+        )}
+        <MessageFacts modelName={props.modelName} message={message} usage={view.usage} />
+      </footer>
+      {confirming && (
+        <ConfirmDialog
+          title="Delete this branch?"
+          message="This answer and every message after it on this branch will be deleted."
+          confirmLabel="Delete"
+          onConfirm={act(() => actions.deleteBranch(message))}
+          onClose={() => setConfirming(false)}
+        />
+      )}
+      {inspecting && (
+        <PromptDialog
+          conversationId={message.conversationId}
+          messageId={message.id}
+          onClose={() => setInspecting(false)}
+        />
+      )}
+    </article>
+  );
+});
+
+/** What an answer shows: the live stream while there is one, else the saved message. */
+function describe(message: Message, live: GenerationState | null) {
+  const streamed = live && live.status !== "gone";
+  const running = message.generationId !== null && (!live || !ENDED.has(live.status));
+  return {
+    running,
+    text: streamed ? live.text : message.content,
+    reasoning: streamed ? live.reasoning || message.reasoning : message.reasoning,
+    interrupted:
+      streamed && live.status === "finished" ? live.interrupted : !running && message.interrupted,
+    error: streamed && live.error ? live.error.message : running ? null : message.error,
+    usage: (streamed ? live.usage : null) ?? message.usage,
+  };
+}
+
+function MessageFacts(props: {
+  modelName: string | null;
+  message: Message;
+  usage: Message["usage"];
+}) {
+  const { modelName, message, usage } = props;
+  const facts: string[] = [];
+  if (modelName) facts.push(modelName);
+  if (usage) {
+    facts.push(
+      `${usage.inputTokens.toLocaleString()} in · ${usage.outputTokens.toLocaleString()} out`,
+    );
+  }
+  if (message.timeToFirstTokenMs !== null) {
+    facts.push(`first token ${message.timeToFirstTokenMs.toLocaleString()} ms`);
+  }
+  if (facts.length === 0) return null;
+  return <span className="message-facts muted">{facts.join(" · ")}</span>;
+}
+
+function CopyButton({ text, label }: { text: string; label: string }) {
+  const [copied, setCopied] = useState<boolean | null>(null);
+  useEffect(() => {
+    if (copied === null) return;
+    const timer = window.setTimeout(() => setCopied(null), 2000);
+    return () => window.clearTimeout(timer);
+  }, [copied]);
+  return (
+    <button
+      type="button"
+      className="icon-button"
+      aria-label={copied ? "Copied" : label}
+      title={copied === false ? "Copy failed" : copied ? "Copied" : label}
+      onClick={() => void copyText(text).then(setCopied)}
+    >
+      {copied ? <CheckIcon /> : <CopyIcon />}
+    </button>
+  );
+}
+
+function CopyIcon() {
+  return (
+    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+      <rect
+        x="8"
+        y="8"
+        width="12"
+        height="12"
+        rx="2"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="1.8"
+      />
+      <path
+        d="M16 8V5a1 1 0 0 0-1-1H5a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h3"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="1.8"
+      />
+    </svg>
+  );
+}
+
+function CheckIcon() {
+  return (
+    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+      <path d="M5 12l5 5 9-10" fill="none" stroke="currentColor" strokeWidth="2" />
+    </svg>
+  );
+}
+
+function RetryIcon() {
+  return (
+    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+      <path
+        d="M4 12a8 8 0 1 0 2.5-5.8M4 4v4h4"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="1.8"
+      />
+    </svg>
+  );
+}
+
+function InspectIcon() {
+  return (
+    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
+      <path d="M8 6l-5 6 5 6M16 6l5 6-5 6" fill="none" stroke="currentColor" strokeWidth="1.8" />
+    </svg>
+  );
+}
