@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: more workers only contend; each file gets its own database anyway.
     maxWorkers: 2,
+    // Browser tests poll the page; on a loaded machine a reload can take more than the 1 s default.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

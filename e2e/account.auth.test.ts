@@ -15,7 +15,7 @@ import {
   signUpInBrowser,
   startServerAndBrowser,
 } from "./helpers/account.ts";
-import { skipBrowserTests } from "./helpers/browser.ts";
+import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 
 const PASSWORD = "correct horse battery";
 
@@ -246,9 +246,7 @@ describe.skipIf(skipBrowserTests)("accounts in Chromium", () => {
     expect(await page.getByRole("link", { name: /single sign-on/ }).count()).toBe(0);
   });
 
-  it("logs no errors in the page", () => {
-    expect(errors).toEqual([]);
-  });
+  itLogsNoErrors(errors, "logs no errors in the page");
 });
 
 describe.skipIf(skipBrowserTests)("single sign-on in Chromium", () => {

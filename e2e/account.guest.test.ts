@@ -8,7 +8,7 @@ import {
   screenshotOnFailure,
   startServerAndBrowser,
 } from "./helpers/account.ts";
-import { skipBrowserTests } from "./helpers/browser.ts";
+import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 
 describe.skipIf(skipBrowserTests)("the guest message limit in Chromium", () => {
   let server: TestServer;
@@ -94,7 +94,5 @@ describe.skipIf(skipBrowserTests)("the guest message limit in Chromium", () => {
     await account.messages.send.mutate({ conversationId, content: "Signed in now", mode: "new" });
   });
 
-  it("logs no errors in the page", () => {
-    expect(errors).toEqual([]);
-  });
+  itLogsNoErrors(errors, "logs no errors in the page");
 });

@@ -8,7 +8,7 @@ import {
   screenshotOnFailure,
   startServerAndBrowser,
 } from "./helpers/account.ts";
-import { skipBrowserTests } from "./helpers/browser.ts";
+import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 
 /** More than the settings page's debounce (600 ms): time for a second request to show up. */
 const QUIET_MS = 1_500;
@@ -248,7 +248,5 @@ describe.skipIf(skipBrowserTests)("settings in Chromium", () => {
     expect(updates).toHaveLength(1);
   });
 
-  it("logs no errors in the page", () => {
-    expect(errors).toEqual([]);
-  });
+  itLogsNoErrors(errors, "logs no errors in the page");
 });

@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../server/test/helpers/server.ts";
-import { launchBrowser, skipBrowserTests } from "./helpers/browser.ts";
+import { itLogsNoErrors, skipBrowserTests, startWithBrowser } from "./helpers/browser.ts";
 import { screenshotOnFailure, watchErrors } from "./helpers/chat.ts";
 
 describe.skipIf(skipBrowserTests)("the web app in Chromium", () => {
@@ -11,16 +11,7 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", () => {
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    // Both start at once; allSettled so that if one fails, afterAll still closes the other.
-    const results = await Promise.allSettled([
-      startTestServer().then((started) => {
-        server = started;
-      }),
-      launchBrowser().then((launched) => {
-        browser = launched;
-      }),
-    ]);
-    for (const result of results) if (result.status === "rejected") throw result.reason;
+    ({ server, browser } = await startWithBrowser(startTestServer()));
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     watchErrors(page, consoleErrors);
   });
@@ -76,7 +67,5 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", () => {
     expect(new URL(page.url()).pathname).toBe("/");
   });
 
-  it("logs no console errors", () => {
-    expect(consoleErrors).toEqual([]);
-  });
+  itLogsNoErrors(consoleErrors);
 });

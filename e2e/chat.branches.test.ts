@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { skipBrowserTests } from "./helpers/browser.ts";
+import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 import {
   answerSettled,
   type ChatServer,
@@ -146,7 +146,5 @@ describe.skipIf(skipBrowserTests)("branches in Chromium", () => {
     expect(await prompt.count()).toBe(0);
   });
 
-  it("logs no console errors", () => {
-    expect(errors).toEqual([]);
-  });
+  itLogsNoErrors(errors);
 });

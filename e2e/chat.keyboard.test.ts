@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { skipBrowserTests } from "./helpers/browser.ts";
+import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 import {
   answerSettled,
   type ChatServer,
@@ -102,7 +102,5 @@ describe.skipIf(skipBrowserTests)("the keyboard alone", () => {
     await expect.poll(focused).toEqual({ tag: "textarea", label: "Message" });
   });
 
-  it("logs no console errors", () => {
-    expect(errors).toEqual([]);
-  });
+  itLogsNoErrors(errors);
 });

@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { skipBrowserTests } from "./helpers/browser.ts";
+import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 import {
   answerSettled,
   type ChatServer,
@@ -188,7 +188,5 @@ describe.skipIf(skipBrowserTests)("markdown in Chromium", () => {
     await page.emulateMedia({ colorScheme: "light" });
   });
 
-  it("logs no console errors", () => {
-    expect(errors).toEqual([]);
-  });
+  itLogsNoErrors(errors);
 });

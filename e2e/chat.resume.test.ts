@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { skipBrowserTests } from "./helpers/browser.ts";
+import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 import {
   answerSettled,
   type ChatServer,
@@ -115,7 +115,5 @@ describe.skipIf(skipBrowserTests)("streams that survive reloads and dropped conn
     expect(await copiedAnswer()).toBe(saved.content);
   });
 
-  it("logs no console errors", () => {
-    expect(errors).toEqual([]);
-  });
+  itLogsNoErrors(errors);
 });

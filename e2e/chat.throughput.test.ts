@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { skipBrowserTests } from "./helpers/browser.ts";
+import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 import {
   answerSettled,
   type ChatServer,
@@ -108,7 +108,5 @@ describe.skipIf(skipBrowserTests)("a long answer at full speed", () => {
     expect(complete - lastArrival).toBeLessThan(500);
   }, 90_000);
 
-  it("logs no console errors", () => {
-    expect(errors).toEqual([]);
-  });
+  itLogsNoErrors(errors);
 });

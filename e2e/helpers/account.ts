@@ -12,13 +12,13 @@ import {
   type TestServer,
   type TestServerOptions,
 } from "../../server/test/helpers/server.ts";
-import { launchBrowser } from "./browser.ts";
+import { collectPageErrors, startWithBrowser } from "./browser.ts";
 
 export type Client = TestServer["client"];
 
 /** A server (rate limits off unless `env` says otherwise) and a browser, started together. */
 export async function startServerAndBrowser(options: TestServerOptions = {}) {
-  const [server, browser] = await Promise.allSettled([
+  return startWithBrowser(
     startTestServer({
       ...options,
       env: {
@@ -29,27 +29,13 @@ export async function startServerAndBrowser(options: TestServerOptions = {}) {
         ...options.env,
       },
     }),
-    launchBrowser(),
-  ]);
-  if (server.status === "rejected" || browser.status === "rejected") {
-    // Close whichever did start, so a failed start leaks nothing.
-    if (server.status === "fulfilled") await server.value.close();
-    if (browser.status === "fulfilled") await browser.value.close();
-    throw server.status === "rejected" ? server.reason : (browser as PromiseRejectedResult).reason;
-  }
-  return { server: server.value, browser: browser.value };
+  );
 }
 
 /** Uncaught errors and console errors a page logged (checked at the end of each file). */
 export function collectErrors(page: Page, errors: string[]) {
-  page.on("console", (message) => {
-    if (message.type() !== "error") return;
-    const text = message.text();
-    // The browser logs every 4xx/5xx response; the tests provoke some on purpose.
-    if (/Failed to load resource/.test(text)) return;
-    errors.push(text);
-  });
-  page.on("pageerror", (error) => errors.push(`uncaught: ${error.message}`));
+  // The browser logs every 4xx/5xx response; the tests provoke some on purpose.
+  collectPageErrors(page, errors, /Failed to load resource/);
 }
 
 /** A fresh browser context (its own cookies: a new visitor) with one page at 1280×800. */

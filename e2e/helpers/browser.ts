@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { expect, it } from "vitest";
 
 /**
  * Browser tests drive the system Chromium (never `playwright install`, which downloads a browser).
@@ -44,5 +45,36 @@ export async function launchBrowser(): Promise<Browser> {
       "--disable-component-update",
       "--disable-sync",
     ],
+  });
+}
+
+/** Starts a server and a browser together; if either fails, closes whichever did start. */
+export async function startWithBrowser<S extends { close(): Promise<unknown> }>(
+  startServer: Promise<S>,
+): Promise<{ server: S; browser: Browser }> {
+  const [server, browser] = await Promise.allSettled([startServer, launchBrowser()]);
+  if (server.status === "rejected" || browser.status === "rejected") {
+    if (server.status === "fulfilled") await server.value.close();
+    if (browser.status === "fulfilled") await browser.value.close();
+    throw server.status === "rejected" ? server.reason : (browser as PromiseRejectedResult).reason;
+  }
+  return { server: server.value, browser: browser.value };
+}
+
+/** Puts the page's console errors (except those matching `ignore`) and uncaught ones in `errors`. */
+export function collectPageErrors(page: Page, errors: string[], ignore: RegExp) {
+  page.on("console", (message) => {
+    if (message.type() !== "error") return;
+    const text = message.text();
+    if (ignore.test(text)) return;
+    errors.push(text);
+  });
+  page.on("pageerror", (error) => errors.push(`uncaught: ${error.message}`));
+}
+
+/** The last test of a file: nothing went to `errors` while the others ran. */
+export function itLogsNoErrors(errors: string[], name = "logs no console errors") {
+  it(name, () => {
+    expect(errors).toEqual([]);
   });
 }

@@ -6,17 +6,11 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { onTestFailed } from "vitest";
 import type { TestServerOptions } from "../../server/test/helpers/server.ts";
 import { type ChatServer, startChatServer } from "../../server/test/helpers/session.ts";
-import { launchBrowser } from "./browser.ts";
+import { collectPageErrors, startWithBrowser } from "./browser.ts";
 
 /** A chat server (mock model: 1 ms per token, 12 tokens unless a message says otherwise). */
 export async function startChatApp(options: Omit<TestServerOptions, "mock"> = {}) {
-  const [server, browser] = await Promise.allSettled([startChatServer(options), launchBrowser()]);
-  if (server.status === "rejected" || browser.status === "rejected") {
-    if (server.status === "fulfilled") await server.value.close();
-    if (browser.status === "fulfilled") await browser.value.close();
-    throw server.status === "rejected" ? server.reason : (browser as PromiseRejectedResult).reason;
-  }
-  return { server: server.value, browser: browser.value };
+  return startWithBrowser(startChatServer(options));
 }
 
 export type { ChatServer };
@@ -34,14 +28,8 @@ export async function newChatVisitor(
 }
 
 export function watchErrors(page: Page, errors: string[]) {
-  page.on("console", (message) => {
-    if (message.type() !== "error") return;
-    const text = message.text();
-    // Chromium logs failed requests itself; tests cut connections on purpose.
-    if (/Failed to load resource|net::ERR_/.test(text)) return;
-    errors.push(text);
-  });
-  page.on("pageerror", (error) => errors.push(`uncaught: ${error.message}`));
+  // Chromium logs failed requests itself; tests cut connections on purpose.
+  collectPageErrors(page, errors, /Failed to load resource|net::ERR_/);
 }
 
 /** On failure, keeps a screenshot in e2e/artifacts (git-ignored). */

@@ -1,7 +1,8 @@
 import { useMutation } from "@tanstack/react-query";
-import { type FormEvent, useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import { Link } from "../../app/router.tsx";
 import { useTRPC } from "../../trpc.ts";
+import { AuthForm } from "./AuthForm.tsx";
 import { AuthScreen, SingleSignOn } from "./AuthScreen.tsx";
 import { formErrors } from "./formErrors.ts";
 import { useAuthPath, useReturnPath } from "./navigation.ts";
@@ -18,23 +19,13 @@ export default function SignInPage() {
   const authPath = useAuthPath();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const alert = useRef<HTMLDivElement>(null);
   const signIn = useMutation(
     trpc.auth.signIn.mutationOptions({
       onSuccess: ({ user }) => afterSignIn(user, callback),
     }),
   );
   const errors = formErrors(signIn.error);
-  // A failed attempt moves the focus to what went wrong, so it is read out at once.
-  useEffect(() => {
-    if (signIn.error) alert.current?.focus();
-  }, [signIn.error]);
   const busy = signIn.isPending || signIn.isSuccess;
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    if (!busy) signIn.mutate({ email, password });
-  };
 
   return (
     <AuthScreen title="Sign in">
@@ -44,12 +35,14 @@ export default function SignInPage() {
           : "Welcome back."}
       </p>
       <SingleSignOn callback={callback} />
-      <form className="auth-form" onSubmit={submit} noValidate aria-label="Sign in">
-        {errors.form && (
-          <div ref={alert} role="alert" tabIndex={-1} className="form-alert">
-            {errors.form}
-          </div>
-        )}
+      <AuthForm
+        label="Sign in"
+        error={signIn.error}
+        busy={busy}
+        submitLabel="Sign in"
+        busyLabel="Signing in…"
+        onSubmit={() => signIn.mutate({ email, password })}
+      >
         <TextField
           label="Email"
           name="email"
@@ -68,10 +61,7 @@ export default function SignInPage() {
           onChange={(event) => setPassword(event.target.value)}
           error={errors.fields.password}
         />
-        <button type="submit" disabled={busy}>
-          {busy ? "Signing in…" : "Sign in"}
-        </button>
-      </form>
+      </AuthForm>
       {me.data?.features.allowSignup && (
         <p className="auth-switch">
           New here? <Link to={authPath("/signup", callback)}>Create an account</Link>

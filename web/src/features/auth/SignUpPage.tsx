@@ -1,8 +1,9 @@
 import { PASSWORD_MIN_LENGTH } from "@parley/shared";
 import { useMutation } from "@tanstack/react-query";
-import { type FormEvent, useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import { Link } from "../../app/router.tsx";
 import { useTRPC } from "../../trpc.ts";
+import { AuthForm } from "./AuthForm.tsx";
 import { AuthScreen, SingleSignOn } from "./AuthScreen.tsx";
 import { formErrors } from "./formErrors.ts";
 import { useAuthPath, useReturnPath } from "./navigation.ts";
@@ -20,24 +21,13 @@ export default function SignUpPage() {
   const [name, setName] = useState("");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const alert = useRef<HTMLDivElement>(null);
   const signUp = useMutation(
     trpc.auth.signUp.mutationOptions({
       onSuccess: ({ user }) => afterSignIn(user, callback),
     }),
   );
   const errors = formErrors(signUp.error);
-  // A failed attempt moves the focus to what went wrong, so it is read out at once.
-  useEffect(() => {
-    if (signUp.error) alert.current?.focus();
-  }, [signUp.error]);
   const busy = signUp.isPending || signUp.isSuccess;
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    if (busy) return;
-    signUp.mutate({ email, password, ...(name.trim() ? { name } : {}) });
-  };
 
   if (me.data && !me.data.features.allowSignup) {
     return (
@@ -58,12 +48,14 @@ export default function SignUpPage() {
           : "An account keeps your conversations and settings."}
       </p>
       <SingleSignOn callback={callback} />
-      <form className="auth-form" onSubmit={submit} noValidate aria-label="Create an account">
-        {errors.form && (
-          <div ref={alert} role="alert" tabIndex={-1} className="form-alert">
-            {errors.form}
-          </div>
-        )}
+      <AuthForm
+        label="Create an account"
+        error={signUp.error}
+        busy={busy}
+        submitLabel="Create account"
+        busyLabel="Creating your account…"
+        onSubmit={() => signUp.mutate({ email, password, ...(name.trim() ? { name } : {}) })}
+      >
         <TextField
           label="Name (optional)"
           name="name"
@@ -91,10 +83,7 @@ export default function SignUpPage() {
           onChange={(event) => setPassword(event.target.value)}
           error={errors.fields.password}
         />
-        <button type="submit" disabled={busy}>
-          {busy ? "Creating your account…" : "Create account"}
-        </button>
-      </form>
+      </AuthForm>
       <p className="auth-switch">
         Already have an account? <Link to={authPath("/signin", callback)}>Sign in</Link>
       </p>

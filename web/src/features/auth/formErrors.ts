@@ -1,5 +1,5 @@
 /** The parts of a tRPC client error a form reads (see errorFormatter in server/src/trpc/init.ts). */
-interface ErrorLike {
+export interface ErrorLike {
   message: string;
   data?: {
     zodIssues?: readonly { path: readonly PropertyKey[]; message: string; code?: string }[] | null;

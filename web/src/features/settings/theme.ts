@@ -1,11 +1,10 @@
 import type { Theme } from "@parley/shared";
-import "./theme.css";
 
 const STORAGE_KEY = "parley.theme";
 
 /**
  * Puts a theme on the document: light and dark are forced through `data-theme` on <html>
- * (see theme.css), system follows the operating system's preference. The choice is also kept
+ * (see styles.css), system follows the operating system's preference. The choice is also kept
  * in localStorage, so the next visit starts in the right colours before the settings load.
  */
 export function applyTheme(theme: Theme) {
