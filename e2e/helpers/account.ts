@@ -24,8 +24,6 @@ export async function startServerAndBrowser(options: TestServerOptions = {}) {
       env: {
         RATE_LIMIT_MESSAGES_PER_MINUTE: "0",
         RATE_LIMIT_IP_MESSAGES_PER_MINUTE: "0",
-        // A build of the web app elsewhere than web/dist, e.g. while web/dist is being rebuilt.
-        ...(process.env.WEB_DIST_DIR ? { WEB_DIST_DIR: process.env.WEB_DIST_DIR } : {}),
         ...options.env,
       },
     }),

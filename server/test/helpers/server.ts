@@ -112,6 +112,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     HOST: "127.0.0.1",
     PORT: "0",
     LOG_LEVEL: options.logLines ? "info" : "silent",
+    // A build of the web app elsewhere than web/dist, e.g. while web/dist is being rebuilt.
+    ...(process.env.WEB_DIST_DIR ? { WEB_DIST_DIR: process.env.WEB_DIST_DIR } : {}),
     ...options.env,
   });
   const database = await createTestDatabase(options.database ?? "pglite");
