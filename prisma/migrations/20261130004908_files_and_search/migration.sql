@@ -1,6 +1,6 @@
 -- Full-text search: tsvectors the database keeps up to date itself, in the "simple"
 -- configuration (no stemming, no stop words), since conversations come in every language.
--- Prisma cannot express generated columns; the schema declares them as Unsupported("tsvector").
+-- Prisma cannot express generated columns, so the schema declares them as Unsupported("tsvector").
 ALTER TABLE "Conversation" ADD COLUMN "titleSearch" tsvector
   GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, "title")) STORED;
 
