@@ -287,6 +287,13 @@ function mergeDatabaseStats(all: readonly DatabaseStats[]): DatabaseStats {
   return merged;
 }
 
+// `pnpm bench search …` runs the search benchmark (bench/search.ts) instead.
+if (process.argv[2] === "search") {
+  const { runSearchBench } = await import("./search.ts");
+  await runSearchBench(process.argv.slice(3));
+  process.exit(0);
+}
+
 let options: BenchOptions | "help";
 try {
   options = readOptions(process.argv.slice(2), process.env);

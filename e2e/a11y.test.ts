@@ -110,6 +110,21 @@ describe.skipIf(skipBrowserTests)("accessibility (axe-core) in Chromium", () => 
         await page.getByRole("alert").waitFor();
         await expectNoSeriousViolations(`/signin with errors (${scheme})`);
       });
+
+      it("has no serious or critical violations on the API panel, a form with errors open", async () => {
+        screenshotOnFailure(() => page, `a11y-panel-${scheme}`);
+        const procedures = page.getByRole("navigation", { name: "Procedures" });
+        await open("/panel", () => procedures.getByRole("button").first().waitFor());
+        await page.getByLabel("Filter procedures").fill("settings.update");
+        await procedures.getByRole("button", { name: "settings.update" }).click();
+        // A union (nullable), a record and an enum, and an empty required value to complain about.
+        await page.getByLabel("Include defaultModel").check();
+        await page.getByLabel("Include modelParameters").check();
+        await page.getByLabel("Include theme").check();
+        await page.getByRole("button", { name: "Run mutation" }).click();
+        await page.getByRole("alert").filter({ hasText: "Fix the input" }).waitFor();
+        await expectNoSeriousViolations(`/panel (${scheme})`);
+      });
     });
   }
 

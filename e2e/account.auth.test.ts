@@ -101,7 +101,7 @@ describe.skipIf(skipBrowserTests)("accounts in Chromium", () => {
     await page.keyboard.press("Enter");
     expect(await accountButton(email).getAttribute("aria-expanded")).toBe("true");
     const menuLinks = await page.locator(".account-menu-panel").getByRole("link").allTextContents();
-    expect(menuLinks).toEqual(["Settings", "Sessions", "API tokens"]);
+    expect(menuLinks).toEqual(["Settings", "Sessions", "API tokens", "API panel"]);
     // Tab goes into the menu; Escape closes it and gives the focus back to its button.
     await page.keyboard.press("Tab");
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Settings");

@@ -9,9 +9,13 @@ import { createTokenService } from "./auth/tokens.ts";
 import { type ChatOptions, createChatService } from "./chat/service.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
+import { createFileService } from "./files/service.ts";
+import { createFilesystemStore } from "./files/store.ts";
+import { registerFileRoutes } from "./http/files.ts";
 import { registerHealth } from "./http/health.ts";
 import { registerOidcRoutes } from "./http/oidc.ts";
 import { registerSpa } from "./http/spa.ts";
+import { registerTrpcBodyLimits } from "./http/trpc-body-limit.ts";
 import { createLimits } from "./limits/index.ts";
 import type { MockUpstream } from "./llm/mock/index.ts";
 import { createModelRegistry } from "./llm/registry.ts";
@@ -76,9 +80,15 @@ export async function buildApp(deps: AppDeps) {
   }, SESSION_PURGE_INTERVAL_MS).unref();
   app.addHook("onClose", async () => clearInterval(purge));
   const registry = await createModelRegistry(config, { mock: deps.mock });
+  const files = createFileService({
+    db,
+    store: createFilesystemStore(config.filesDir),
+    maxBytes: config.uploadMaxBytes,
+  });
   const chat = createChatService({
     db,
     models: registry,
+    files,
     options: { ...config.chat, ...deps.chat },
   });
   // Running answers are stopped and saved (interrupted) before the database closes.
@@ -88,6 +98,7 @@ export async function buildApp(deps: AppDeps) {
     db,
     models: registry,
     chat,
+    files,
     tokens,
     limits,
     identity: createIdentityService({
@@ -108,6 +119,7 @@ export async function buildApp(deps: AppDeps) {
   );
 
   registerOriginCheck(app, config.publicUrl);
+  registerTrpcBodyLimits(app, "/trpc");
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",
     trpcOptions: {
@@ -122,6 +134,7 @@ export async function buildApp(deps: AppDeps) {
     } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
   });
   registerHealth(app, db);
+  await registerFileRoutes(app, { files, identity: services.identity });
   registerOidcRoutes(app, { config, db, identity: services.identity, limits });
   await registerSpa(app, config.webDistDir);
   return app;

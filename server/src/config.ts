@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ModelCapabilities, ModelParameters } from "@parley/shared";
+import { FILE_LIMITS, ModelCapabilities, ModelParameters } from "@parley/shared";
 import { z } from "zod";
 
 /** The repository root: relative paths in settings are resolved against it, whatever the cwd. */
@@ -80,6 +80,13 @@ const EnvSchema = z.object({
     .describe("a port number (0-65535)"),
   PUBLIC_URL: optional(z.url()).describe("an http(s) URL"),
   DATA_DIR: z.string().min(1).default("data").describe("a directory path"),
+  FILES_DIR: optional(z.string().min(1)).describe("a directory path"),
+  UPLOAD_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(FILE_LIMITS.maxBytes)
+    .describe("a whole number of bytes (at least 1)"),
   DATABASE_URL: optional(PostgresUrl).describe("a postgres:// or postgresql:// URL"),
   REDIS_URL: optional(RedisUrl).describe("a redis:// or rediss:// URL"),
   OPENAI_API_KEY: optional(z.string()).describe("an API key"),
@@ -90,6 +97,7 @@ const EnvSchema = z.object({
     .default("info")
     .describe("one of fatal, error, warn, info, debug, trace, silent"),
   WEB_DIST_DIR: z.string().min(1).default("web/dist").describe("a directory path"),
+  PANEL: z.enum(["admin", "open"]).default("admin").describe("admin or open"),
 
   // Chat engine
   GENERATION_IDLE_TIMEOUT_SECONDS: z.coerce
@@ -155,12 +163,17 @@ export function parseConfig(env: Record<string, string | undefined>) {
     database: e.DATABASE_URL
       ? ({ kind: "postgres", url: e.DATABASE_URL } as const)
       : ({ kind: "pglite", dir: resolve(dataDir, "pglite") } as const),
-    filesDir: resolve(dataDir, "files"),
+    /** Uploaded files, by SHA-256 (DATA_DIR/files unless FILES_DIR says otherwise). */
+    filesDir: e.FILES_DIR ? fromRoot(e.FILES_DIR) : resolve(dataDir, "files"),
+    /** The largest upload accepted (413 above it). */
+    uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     redisUrl: e.REDIS_URL,
     openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL },
     models: e.MODELS,
     logLevel: e.LOG_LEVEL,
     webDistDir: fromRoot(e.WEB_DIST_DIR),
+    /** Who may use the API panel (/panel) in production: admins only, or everyone. */
+    panel: e.PANEL,
     chat: {
       /** An upstream silent this long (before or between tokens) fails the generation. */
       idleTimeoutMs: e.GENERATION_IDLE_TIMEOUT_SECONDS * 1000,

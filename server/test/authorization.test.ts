@@ -22,6 +22,7 @@ interface Fixture {
   tokenId: string;
   sessionId: string;
   ownerEmail: string;
+  shareId: string;
 }
 
 /**
@@ -138,6 +139,60 @@ const MATRIX: Record<string, Row> = {
     kind: "owned",
     call: (c, fx) => c.conversations.delete.mutate({ id: fx.conversationId }),
   },
+  "conversations.export": {
+    kind: "owned",
+    call: (c, fx) => c.conversations.export.query({ id: fx.conversationId, format: "json" }),
+  },
+  "conversations.import": {
+    kind: "own",
+    // A ChatGPT conversation lands in the caller's own list, never in the owner's.
+    call: (c) =>
+      c.conversations.import.mutate({
+        content: JSON.stringify([
+          {
+            title: "imported by the caller",
+            mapping: {
+              a: {
+                message: {
+                  author: { role: "user" },
+                  content: { content_type: "text", parts: ["hello"] },
+                },
+                parent: null,
+                children: [],
+              },
+            },
+          },
+        ]),
+      }),
+    leaks: (result, fx) => mentions(result, fx.conversationId),
+  },
+  "conversations.share": {
+    kind: "owned",
+    call: (c, fx) => c.conversations.share.mutate({ id: fx.conversationId }),
+  },
+  // Public by design: anyone with the link reads the snapshot, and nothing else of the owner's.
+  "shares.get": {
+    kind: "own",
+    call: (c, fx) => c.shares.get.query({ shareId: fx.shareId }),
+    leaks: (result, fx) =>
+      mentions(
+        result,
+        fx.ownerEmail,
+        "the owner's own system prompt",
+        fx.conversationId,
+        fx.userMessageId,
+        fx.assistantMessageId,
+      ),
+  },
+  "shares.list": {
+    kind: "own",
+    call: (c) => c.shares.list.query(),
+    leaks: (result, fx) => mentions(result, fx.shareId),
+  },
+  "shares.revoke": {
+    kind: "owned",
+    call: (c, fx) => c.shares.revoke.mutate({ shareId: fx.shareId }),
+  },
   "conversations.deleteAll": {
     kind: "own",
     call: (c) => c.conversations.deleteAll.mutate(),
@@ -191,6 +246,12 @@ const MATRIX: Record<string, Row> = {
     call: (c) => c.settings.update.mutate({ theme: "dark" }),
     leaks: (result) => mentions(result, "the owner's own system prompt"),
   },
+  // Open here (a demo server); admins only in production, tested in panel.test.ts.
+  "panel.procedures": {
+    kind: "own",
+    call: (c) => c.panel.procedures.query(),
+    leaks: (result, fx) => mentions(result, fx.ownerEmail, fx.conversationId),
+  },
 };
 
 async function outcome(promise: Promise<unknown>) {
@@ -223,6 +284,7 @@ describe("the authorization matrix", () => {
     fx.assistantMessageId = sent.assistantMessageId;
     fx.finishedGenerationId = sent.generationId;
     await readStream(owner, { generationId: sent.generationId });
+    fx.shareId = (await owner.conversations.share.mutate({ id: conversationId })).shareId;
     const running = await owner.messages.send.mutate({
       conversationId,
       parentId: sent.assistantMessageId,
@@ -299,6 +361,8 @@ describe("the authorization matrix", () => {
     expect((await owner.auth.me.query()).user?.email).toBe(fx.ownerEmail);
     expect((await owner.tokens.list.query()).map((token) => token.id)).toContain(fx.tokenId);
     expect((await owner.settings.get.query()).systemPrompt).toBe("the owner's own system prompt");
+    const { shares } = await owner.shares.list.query();
+    expect(shares.map((share) => share.shareId)).toEqual([fx.shareId]);
     const active = await firstOutcome((handlers) =>
       owner.generations.active.subscribe(undefined, handlers),
     );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FILE_LIMITS, FileRef, Sha256 } from "./files.ts";
 import { ModelParameters } from "./models.ts";
 
 /**
@@ -63,6 +64,8 @@ export const Message = z.object({
   timeToFirstTokenMs: z.number().int().nullable(),
   /** The generation writing this message right now, to pass to generations.stream; else null. */
   generationId: z.string().nullable(),
+  /** Files attached to a user message, in the order the model reads them ([] when none). */
+  files: z.array(FileRef),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
@@ -97,9 +100,26 @@ export const ConversationsListInput = z
   .optional();
 export type ConversationsListInput = z.infer<typeof ConversationsListInput>;
 
+/** A piece of a search snippet; `highlight` marks the words that matched. */
+export const SnippetPart = z.object({ text: z.string(), highlight: z.boolean() });
+export type SnippetPart = z.infer<typeof SnippetPart>;
+
+/** Where a search matched a conversation: its best message (null: only the title) and a snippet. */
+export const SearchMatch = z.object({
+  messageId: z.string().nullable(),
+  snippet: z.array(SnippetPart),
+});
+export type SearchMatch = z.infer<typeof SearchMatch>;
+
+export const ConversationListItem = ConversationSummary.extend({
+  /** null when not searching. */
+  match: SearchMatch.nullable(),
+});
+export type ConversationListItem = z.infer<typeof ConversationListItem>;
+
 export const ConversationsListOutput = z.object({
-  /** Most recently active first. */
-  items: z.array(ConversationSummary),
+  /** Most recently active first; when searching, best match first. */
+  items: z.array(ConversationListItem),
   /** null on the last page. */
   nextCursor: z.string().nullable(),
 });
@@ -108,12 +128,18 @@ export type ConversationsListOutput = z.infer<typeof ConversationsListOutput>;
 export const ConversationIdInput = z.strictObject({ id: Id });
 export type ConversationIdInput = z.infer<typeof ConversationIdInput>;
 
+/** A share's public id (7 characters of nanoid's URL-safe alphabet); defined here for fromShare. */
+export const ShareId = z.string().regex(/^[A-Za-z0-9_-]{7}$/, "not a share id");
+export type ShareId = z.infer<typeof ShareId>;
+
 export const CreateConversationInput = z
   .strictObject({
     /** A configured model id; the owner's default model when omitted. */
     model: Id.optional(),
     /** The owner's custom system prompt (settings) when omitted. */
     systemPrompt: z.string().max(LIMITS.systemPromptChars).optional(),
+    /** A share id: the new conversation is a copy of that shared conversation (see shares.ts). */
+    fromShare: ShareId.optional(),
   })
   .optional();
 export type CreateConversationInput = z.infer<typeof CreateConversationInput>;
@@ -153,13 +179,23 @@ export const SendMessageInput = z
     conversationId: Id,
     parentId: Id.nullable().optional(),
     content: z.string().max(LIMITS.messageChars).optional(),
+    /** Uploaded files (POST /files) to attach to the new user message (new and edit). */
+    files: z.array(Sha256).max(FILE_LIMITS.perMessage).optional(),
     mode: SendMode.default("new"),
     messageId: Id.optional(),
   })
   .superRefine((input, ctx) => {
     const needsContent = input.mode === "new" || input.mode === "edit";
-    if (needsContent && !input.content?.trim()) {
+    // Files alone make a message ("what is in this picture?" can go unsaid).
+    if (needsContent && !input.content?.trim() && !input.files?.length) {
       ctx.addIssue({ code: "custom", path: ["content"], message: "Write a message first" });
+    }
+    if (!needsContent && input.files !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["files"],
+        message: `mode "${input.mode}" takes no files`,
+      });
     }
     if (!needsContent && input.content !== undefined) {
       ctx.addIssue({

@@ -65,7 +65,7 @@ export function createIdentityService(deps: {
     return auth.createSessionCookie(session.id).serialize();
   };
 
-  /** Moves a guest's conversations and settings to an account, then removes the guest. */
+  /** Moves a guest's conversations, shares and settings to an account, then removes the guest. */
   const adoptGuest = (guestId: string, userId: string) =>
     db.$transaction(async (tx) => {
       const guest = await tx.user.findUnique({
@@ -73,7 +73,28 @@ export function createIdentityService(deps: {
         include: { settings: true },
       });
       if (!guest?.guest) return;
+      // A share copied by both keeps the account's copy as "the" copy (ownerId + fromShareId
+      // is unique); the guest's copy stays, unlinked.
+      const copies = await tx.conversation.findMany({
+        where: { ownerId: userId, fromShareId: { not: null } },
+        select: { fromShareId: true },
+      });
+      await tx.conversation.updateMany({
+        where: {
+          ownerId: guestId,
+          fromShareId: { in: copies.flatMap((c) => c.fromShareId ?? []) },
+        },
+        data: { fromShareId: null },
+      });
       await tx.conversation.updateMany({ where: { ownerId: guestId }, data: { ownerId: userId } });
+      // Files uploaded but not sent yet stay attachable (the account keeps its own names).
+      const uploads = await tx.fileUpload.findMany({ where: { ownerId: guestId } });
+      await tx.fileUpload.createMany({
+        data: uploads.map((upload) => ({ ...upload, ownerId: userId })),
+        skipDuplicates: true,
+      });
+      // The guest's share links keep working, as the account's.
+      await tx.share.updateMany({ where: { ownerId: guestId }, data: { ownerId: userId } });
       if (guest.settings) {
         const mine = await tx.settings.findUnique({ where: { userId } });
         // The guest's choices are the most recent ones, so they win over older account settings.

@@ -10,7 +10,9 @@ import { LIMITS } from "@parley/shared";
 import type { Prisma } from "../db/generated/client.ts";
 import { badRequest, limitReached } from "./errors.ts";
 import { messageColumns, ownedConversation, toMessage } from "./records.ts";
+import { searchConversations } from "./search.ts";
 import type { ChatParts } from "./service.ts";
+import { cloneShare } from "./shares.ts";
 
 export type ConversationService = ReturnType<typeof createConversationService>;
 
@@ -22,6 +24,8 @@ export function createConversationService(deps: ChatParts) {
   }
 
   async function create(ownerId: string, input: CreateConversationInput = {}) {
+    // "Continue this conversation" on a share: a copy of it (see shares.ts).
+    if (input.fromShare) return cloneShare(deps, ownerId, { ...input, fromShare: input.fromShare });
     const count = await db.conversation.count({ where: { ownerId } });
     if (count >= limits.conversationsPerOwner) {
       throw limitReached(
@@ -46,13 +50,14 @@ export function createConversationService(deps: ChatParts) {
     input: ConversationsListInput = {},
   ): Promise<ConversationsListOutput> {
     const limit = input.limit ?? LIMITS.listPageSize;
+    if (input.search) {
+      return searchConversations(db, ownerId, {
+        search: input.search,
+        limit,
+        cursor: input.cursor,
+      });
+    }
     const after = input.cursor ? decodeCursor(input.cursor) : undefined;
-    // Prisma's `contains` is a LIKE pattern: % and _ in a search mean themselves.
-    const words = (input.search ?? "")
-      .split(/\s+/)
-      .filter(Boolean)
-      .slice(0, 10)
-      .map((word) => word.replace(/[\\%_]/g, "\\$&"));
     const where: Prisma.ConversationWhereInput = {
       ownerId,
       AND: [
@@ -67,12 +72,6 @@ export function createConversationService(deps: ChatParts) {
               },
             ]
           : []),
-        ...words.map((word) => ({
-          OR: [
-            { title: { contains: word, mode: "insensitive" as const } },
-            { messages: { some: { content: { contains: word, mode: "insensitive" as const } } } },
-          ],
-        })),
       ],
     };
     const rows = await db.conversation.findMany({
@@ -81,7 +80,7 @@ export function createConversationService(deps: ChatParts) {
       take: limit + 1,
       select: { id: true, title: true, model: true, createdAt: true, updatedAt: true },
     });
-    const items = rows.slice(0, limit);
+    const items = rows.slice(0, limit).map((row) => ({ ...row, match: null }));
     const last = items.at(-1);
     return {
       items,

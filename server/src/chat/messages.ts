@@ -1,4 +1,5 @@
 import {
+  type FileRef,
   type MessagePromptOutput,
   ModelParameters,
   RecordedPrompt,
@@ -8,7 +9,8 @@ import {
 import { TRPCError } from "@trpc/server";
 import type { FastifyBaseLogger } from "fastify";
 import type { Prisma } from "../db/generated/client.ts";
-import { buildRequest, type PromptMessage } from "../llm/stream.ts";
+import { attachmentParts, checkModelTakes, userContent } from "../files/prompt.ts";
+import { buildRequest, type PromptMessage, type PromptPart } from "../llm/stream.ts";
 import { badRequest, limitReached, notFound } from "./errors.ts";
 import { promptMessages } from "./prompt.ts";
 import { ownedConversation } from "./records.ts";
@@ -25,12 +27,12 @@ interface SendPlan {
   answerParentId?: string;
   /** The assistant message that grows (continue). */
   continued?: TreeNode & { reasoning: string };
-  /** The conversation the model sees, oldest first. */
-  messages: PromptMessage[];
+  /** The existing messages the model sees (then the new user message, if any), oldest first. */
+  path: TreeNode[];
 }
 
 export function createMessageService(deps: ChatParts) {
-  const { db, models, settings, runner, limits } = deps;
+  const { db, models, settings, runner, limits, files } = deps;
 
   /**
    * `admit` runs once the send is known to be valid and before anything is written: the place
@@ -70,7 +72,13 @@ export function createMessageService(deps: ChatParts) {
       });
     }
 
+    // Every file the model would read: the new message's, and those earlier on the branch.
+    const attached = plan.user && input.files?.length ? await attachable(ownerId, input) : [];
+    const earlier = await files.ofMessages(plan.path.map((node) => node.id));
+    checkModelTakes(route.info, [...[...earlier.values()].flat(), ...attached]);
+
     await context.admit?.();
+    const messages = await promptOf(plan, earlier, attached);
     const preferences = await settings.get(ownerId);
     const parameters = ModelParameters.parse({
       ...route.info.parameters,
@@ -78,13 +86,15 @@ export function createMessageService(deps: ChatParts) {
     });
     const request = buildRequest(route, {
       system: conversation.systemPrompt,
-      messages: plan.messages,
+      messages,
       parameters,
     });
     const answer = {
       model: conversation.model,
       parameters: parameters as Prisma.InputJsonObject,
-      prompt: request as unknown as Prisma.InputJsonObject,
+      // As the JSON text sent: a jsonb object would reorder its keys, and the prompt is kept
+      // byte for byte as the upstream received it.
+      prompt: JSON.stringify(request),
       // Until the generation ends, the row says what a crash would leave: an interrupted answer.
       interrupted: true,
       error: null,
@@ -102,6 +112,15 @@ export function createMessageService(deps: ChatParts) {
             select: { id: true },
           })
         : undefined;
+      if (user && attached.length > 0) {
+        await tx.messageFile.createMany({
+          data: attached.map((file) => ({
+            messageId: user.id,
+            sha256: file.sha256,
+            name: file.name,
+          })),
+        });
+      }
       const assistant = plan.continued
         ? await tx.message.update({
             where: { id: plan.continued.id },
@@ -136,10 +155,48 @@ export function createMessageService(deps: ChatParts) {
         text: plan.continued?.content ?? "",
         reasoning: plan.continued?.reasoning ?? "",
       },
-      ...(conversation.title === "" && plan.user ? { titleFrom: plan.user.content } : {}),
+      ...(conversation.title === "" && plan.user
+        ? // A message of files alone is titled from their names.
+          { titleFrom: plan.user.content.trim() || attached.map((file) => file.name).join(", ") }
+        : {}),
       log: context.log,
     });
     return { generationId, assistantMessageId, ...(userMessageId ? { userMessageId } : {}) };
+  }
+
+  /** The files of a new or edited message: each must be the caller's upload or in this conversation. */
+  async function attachable(ownerId: string, input: SendMessageInput) {
+    const { files: found, missing } = await files.attachable(
+      ownerId,
+      input.conversationId,
+      input.files ?? [],
+    );
+    if (missing.length > 0) {
+      // Whether someone else uploaded it is not the caller's business.
+      throw new TRPCError({
+        code: "NOT_FOUND",
+        message: `No such file: ${missing.map((sha256) => sha256.slice(0, 12)).join(", ")}. Upload it first.`,
+      });
+    }
+    return found;
+  }
+
+  /** The prompt's messages, with the files of each resolved into parts. */
+  async function promptOf(
+    plan: SendPlan,
+    earlier: ReadonlyMap<string, FileRef[]>,
+    attached: readonly FileRef[],
+  ): Promise<PromptMessage[]> {
+    const parts = new Map<string, PromptPart[]>();
+    for (const [messageId, refs] of earlier) {
+      parts.set(messageId, await attachmentParts(refs, files.read));
+    }
+    const messages = promptMessages(plan.path, parts);
+    if (plan.user) {
+      const own = await attachmentParts(attached, files.read);
+      messages.push({ role: "user", content: userContent(plan.user.content, own) });
+    }
+    return messages;
   }
 
   async function remove(ownerId: string, input: { conversationId: string; messageId: string }) {
@@ -169,7 +226,7 @@ export function createMessageService(deps: ChatParts) {
       select: { prompt: true, model: true, parameters: true },
     });
     if (!message) throw notFound("message");
-    const recorded = RecordedPrompt.safeParse(message.prompt);
+    const recorded = RecordedPrompt.safeParse(recordedJson(message.prompt));
     const parameters = ModelParameters.safeParse(message.parameters);
     return {
       prompt: recorded.success ? recorded.data : null,
@@ -198,11 +255,7 @@ function planSend(
         if (!parent) throw notFound("message");
         if (parent.role !== "assistant") throw badRequest("A new message goes under an answer.");
       }
-      const path = pathTo(tree, parentId);
-      return {
-        user: { parentId, content },
-        messages: [...promptMessages(path), { role: "user", content }],
-      };
+      return { user: { parentId, content }, path: pathTo(tree, parentId) };
     }
     case "retry": {
       const question =
@@ -210,17 +263,13 @@ function planSend(
       if (question?.role !== "user") {
         throw badRequest("Retry takes a user message, or an answer to one.");
       }
-      return {
-        answerParentId: question.id,
-        messages: promptMessages(pathTo(tree, question.id)),
-      };
+      return { answerParentId: question.id, path: pathTo(tree, question.id) };
     }
     case "edit": {
       if (target?.role !== "user") throw badRequest("Only user messages can be edited.");
-      const path = pathTo(tree, target.parentId);
       return {
         user: { parentId: target.parentId, content },
-        messages: [...promptMessages(path), { role: "user", content }],
+        path: pathTo(tree, target.parentId),
       };
     }
     case "continue": {
@@ -228,7 +277,17 @@ function planSend(
       if (hasChildren(tree, target.id)) {
         throw badRequest("Only the last answer of a branch can be continued.");
       }
-      return { continued: target, messages: promptMessages(pathTo(tree, target.id)) };
+      return { continued: target, path: pathTo(tree, target.id) };
     }
+  }
+}
+
+/** A recorded prompt: JSON text (how prompts are stored), or an object (older rows). */
+function recordedJson(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return null;
   }
 }

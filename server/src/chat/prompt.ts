@@ -1,4 +1,5 @@
-import type { PromptMessage } from "../llm/stream.ts";
+import { userContent } from "../files/prompt.ts";
+import type { PromptMessage, PromptPart } from "../llm/stream.ts";
 import type { TreeNode } from "./tree.ts";
 
 /**
@@ -6,8 +7,15 @@ import type { TreeNode } from "./tree.ts";
  * with no text (failed before their first token) are left out: they say nothing, and several
  * providers refuse an empty assistant message.
  */
-export function promptMessages(path: readonly TreeNode[]): PromptMessage[] {
+export function promptMessages(
+  path: readonly TreeNode[],
+  /** The parts of each message's attached files, by message id. */
+  attachments: ReadonlyMap<string, PromptPart[]> = new Map(),
+): PromptMessage[] {
   return path
     .filter((node) => !(node.role === "assistant" && node.content === ""))
-    .map((node) => ({ role: node.role, content: node.content }));
+    .map((node) => ({
+      role: node.role,
+      content: userContent(node.content, attachments.get(node.id) ?? []),
+    }));
 }

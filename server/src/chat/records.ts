@@ -4,6 +4,7 @@ import { type Message, ModelParameters, TokenUsage } from "@parley/shared";
 import type { z } from "zod";
 import type { Db } from "../db/client.ts";
 import type { Prisma } from "../db/generated/client.ts";
+import { fileColumns, messageFiles } from "../files/service.ts";
 import { notFound } from "./errors.ts";
 
 /** Every message column a client sees (the recorded prompt is fetched on its own). */
@@ -22,6 +23,7 @@ export const messageColumns = {
   timeToFirstTokenMs: true,
   createdAt: true,
   updatedAt: true,
+  files: { select: fileColumns },
 } satisfies Prisma.MessageSelect;
 
 export type MessageRow = Prisma.MessageGetPayload<{ select: typeof messageColumns }>;
@@ -32,6 +34,7 @@ export function toMessage(row: MessageRow, generationId: string | undefined): Me
     parameters: parsedOrNull(ModelParameters, row.parameters),
     usage: parsedOrNull(TokenUsage, row.usage),
     generationId: generationId ?? null,
+    files: messageFiles(row.files),
   };
 }
 

@@ -3,10 +3,12 @@
 
 import { LIMITS, type Limits } from "@parley/shared";
 import type { Db } from "../db/client.ts";
+import type { FileService } from "../files/service.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
 import { createConversationService } from "./conversations.ts";
 import { DEFAULT_LOG_TTL_MS, type EventLog } from "./event-log/index.ts";
 import { createMemoryEventLog } from "./event-log/memory.ts";
+import { createExchangeService } from "./exchange.ts";
 import {
   createGenerationRunner,
   DEFAULT_GENERATION_OPTIONS,
@@ -15,6 +17,7 @@ import {
 } from "./generations.ts";
 import { createMessageService } from "./messages.ts";
 import { createSettingsService, type SettingsService } from "./settings.ts";
+import { createShareService } from "./shares.ts";
 
 export interface ChatOptions extends GenerationOptions {
   /** How long a finished generation's events stay readable (default 10 minutes). */
@@ -31,11 +34,14 @@ export interface ChatParts {
   settings: SettingsService;
   runner: GenerationRunner;
   limits: Limits;
+  /** Attachments: who may attach what, and their bytes for prompts. */
+  files: FileService;
 }
 
 export function createChatService(deps: {
   db: Db;
   models: ModelRegistry;
+  files: FileService;
   /** The event log; in memory (with `options.logTtlMs`) when omitted. */
   events?: EventLog;
   options?: Partial<ChatOptions>;
@@ -50,13 +56,25 @@ export function createChatService(deps: {
   const events = deps.events ?? createMemoryEventLog({ ttlMs: options.logTtlMs });
   const runner = createGenerationRunner({ db, events, options });
   const settings = createSettingsService({ db, models });
-  const shared: ChatParts = { db, models, settings, runner, limits: options.limits };
+  const shared: ChatParts = {
+    db,
+    models,
+    settings,
+    runner,
+    limits: options.limits,
+    files: deps.files,
+  };
   const conversations = createConversationService(shared);
   const messages = createMessageService(shared);
+  const shares = createShareService({ ...shared, conversations });
+  const exchange = createExchangeService(shared);
 
   return {
     conversations,
     messages,
+    shares,
+    /** Export (JSON, Markdown) and import (Parley, ChatGPT). */
+    exchange,
     generations: {
       stream: runner.stream,
       stop: runner.stop,

@@ -17,9 +17,13 @@ import type {
 } from "openai/resources/responses/responses";
 import type { ModelRoute } from "./registry.ts";
 
+/** A piece of a user message with attachments: text (a document, or what they wrote) or an image. */
+export type PromptPart = { type: "text"; text: string } | { type: "image"; url: string };
+
 export interface PromptMessage {
   role: "system" | "user" | "assistant";
-  content: string;
+  /** A string, or parts when the message has attachments. */
+  content: string | PromptPart[];
 }
 
 export interface PromptInput {
@@ -62,7 +66,10 @@ export function buildRequest(
     const body: Record<string, unknown> = {
       model: route.upstreamModel,
       ...(input.system ? { instructions: input.system } : {}),
-      input: input.messages.map((message) => ({ role: message.role, content: message.content })),
+      input: input.messages.map((message) => ({
+        role: message.role,
+        content: responsesContent(message.content),
+      })),
       // Parley keeps the conversation itself; nothing needs to stay at the provider.
       store: false,
       ...(parameters.temperature !== undefined ? { temperature: parameters.temperature } : {}),
@@ -78,7 +85,10 @@ export function buildRequest(
   }
   const messages = [
     ...(input.system ? [{ role: "system" as const, content: input.system }] : []),
-    ...input.messages.map((message) => ({ role: message.role, content: message.content })),
+    ...input.messages.map((message) => ({
+      role: message.role,
+      content: chatContent(message.content),
+    })),
   ];
   const body: Record<string, unknown> = {
     model: route.upstreamModel,
@@ -93,6 +103,26 @@ export function buildRequest(
     ...(options.stream ? { stream_options: { include_usage: true } } : {}),
   };
   return { api: "chat", request: body };
+}
+
+/** Parts in the Responses API's shape (`detail: "auto"` is what OpenAI assumes anyway). */
+function responsesContent(content: PromptMessage["content"]) {
+  if (typeof content === "string") return content;
+  return content.map((part) =>
+    part.type === "text"
+      ? { type: "input_text", text: part.text }
+      : { type: "input_image", image_url: part.url, detail: "auto" },
+  );
+}
+
+/** Parts in the Chat Completions shape. */
+function chatContent(content: PromptMessage["content"]) {
+  if (typeof content === "string") return content;
+  return content.map((part) =>
+    part.type === "text"
+      ? { type: "text", text: part.text }
+      : { type: "image_url", image_url: { url: part.url } },
+  );
 }
 
 /** Per-request SDK options: one attempt, cancelled by `signal`. */

@@ -9,6 +9,7 @@ import type { TokenService } from "../auth/tokens.ts";
 import type { ChatService } from "../chat/service.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
+import type { FileService } from "../files/service.ts";
 import { type Limits, RateLimitError } from "../limits/index.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
 
@@ -21,6 +22,8 @@ export interface Services {
   tokens: TokenService;
   limits: Limits;
   chat: ChatService;
+  /** Attachments (uploads, downloads, who may read them). */
+  files: FileService;
 }
 
 export interface Context extends Services {

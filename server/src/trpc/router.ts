@@ -4,7 +4,9 @@ import { conversationsRouter } from "./routers/conversations.ts";
 import { generationsRouter } from "./routers/generations.ts";
 import { messagesRouter } from "./routers/messages.ts";
 import { modelsRouter } from "./routers/models.ts";
+import { panelRouter } from "./routers/panel.ts";
 import { settingsRouter } from "./routers/settings.ts";
+import { sharesRouter } from "./routers/shares.ts";
 import { tokensRouter } from "./routers/tokens.ts";
 
 export const appRouter = router({
@@ -15,6 +17,8 @@ export const appRouter = router({
   messages: messagesRouter,
   generations: generationsRouter,
   settings: settingsRouter,
+  shares: sharesRouter,
+  panel: panelRouter,
 });
 
 /** The API's type: scripts and the web app import it as a type only. */

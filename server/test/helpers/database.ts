@@ -55,7 +55,11 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   await admin.query(`SET search_path TO "${schema}"`);
   for (const sql of migrationSql()) await admin.query(sql);
   const db = new PrismaClient({
-    adapter: new PrismaPg({ connectionString: url }, { schema }),
+    // Raw queries ($queryRaw) name tables unqualified, so they too must look in this schema.
+    adapter: new PrismaPg(
+      { connectionString: url, options: `-c search_path=${schema}` },
+      { schema },
+    ),
   });
   return {
     kind,

@@ -1,11 +1,11 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
-import { EventSource, type EventSourceInit } from "eventsource";
-import superjson from "superjson";
 import { type AppDeps, buildApp } from "../../src/app.ts";
+import { createParleyClient, type ParleyFetch } from "../../src/client/index.ts";
 import { type Config, parseConfig } from "../../src/config.ts";
 import { createMockUpstream, type MockUpstream } from "../../src/llm/mock/index.ts";
-import type { AppRouter } from "../../src/trpc/router.ts";
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from "./database.ts";
 
 export interface TestServer {
@@ -46,43 +46,24 @@ export interface ClientOptions {
   headers?: Record<string, string>;
 }
 
-/** A fetch that sends and keeps the client's cookies and credentials. */
-function clientFetch(options: ClientOptions) {
-  return async (input: string | URL | Request, init?: RequestInit) => {
+/** A fetch that sends and keeps the client's cookies, as a browser does. */
+function cookieFetch(jar: CookieJar | undefined): ParleyFetch {
+  return async (input, init) => {
     const headers = new Headers(init?.headers);
-    for (const [name, value] of Object.entries(options.headers ?? {})) headers.set(name, value);
-    if (options.token) headers.set("authorization", `Bearer ${options.token}`);
-    if (options.jar?.cookies.size) headers.set("cookie", options.jar.header());
+    if (jar?.cookies.size) headers.set("cookie", jar.header());
     const response = await fetch(input, { ...init, headers });
-    options.jar?.store(response);
+    jar?.store(response);
     return response;
   };
 }
 
-/** The typed client a script would use: batches over HTTP, subscriptions over SSE. */
+/** The typed client a script uses (@parley/server/client), plus a cookie jar. */
 export function createClient(url: string, options: ClientOptions = {}) {
-  const fetchWithCredentials = clientFetch(options);
-  class CredentialedEventSource extends EventSource {
-    constructor(url: string | URL, init?: EventSourceInit) {
-      super(url, { ...init, fetch: fetchWithCredentials });
-    }
-  }
-  return createTRPCClient<AppRouter>({
-    links: [
-      splitLink({
-        condition: (op) => op.type === "subscription",
-        true: httpSubscriptionLink({
-          url: `${url}/trpc`,
-          transformer: superjson,
-          EventSource: CredentialedEventSource,
-        }),
-        false: httpBatchLink({
-          url: `${url}/trpc`,
-          transformer: superjson,
-          fetch: fetchWithCredentials,
-        }),
-      }),
-    ],
+  return createParleyClient({
+    url,
+    token: options.token,
+    headers: options.headers,
+    fetch: cookieFetch(options.jar),
   });
 }
 
@@ -107,11 +88,14 @@ export interface TestServerOptions {
  * the test can inspect, and a typed client that keeps cookies (a guest, until it signs in).
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  // Uploads go to a directory of this server's own, removed on close.
+  const filesDir = await mkdtemp(join(tmpdir(), "parley-files-"));
   const config = parseConfig({
     NODE_ENV: "test",
     HOST: "127.0.0.1",
     PORT: "0",
     LOG_LEVEL: options.logLines ? "info" : "silent",
+    FILES_DIR: filesDir,
     // A build of the web app elsewhere than web/dist, e.g. while web/dist is being rebuilt.
     ...(process.env.WEB_DIST_DIR ? { WEB_DIST_DIR: process.env.WEB_DIST_DIR } : {}),
     ...options.env,
@@ -141,6 +125,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     async close() {
       await app.close();
       await database.close();
+      await rm(filesDir, { recursive: true, force: true });
     },
   };
 }

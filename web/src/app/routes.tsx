@@ -14,6 +14,7 @@ export const routes: Route[] = [
   // Chat (features/chat)
   { path: "/", page: lazy(() => import("../features/chat/NewChatPage.tsx")) },
   { path: "/c/:conversationId", page: lazy(() => import("../features/chat/ConversationPage.tsx")) },
+  { path: "/s/:shareId", page: lazy(() => import("../features/shares/SharePage.tsx")) },
 
   // Settings and accounts (features/settings, features/auth): one line per page.
   { path: "/settings", page: lazy(() => import("../features/settings/SettingsPage.tsx")) },
@@ -21,4 +22,5 @@ export const routes: Route[] = [
   { path: "/signup", page: lazy(() => import("../features/auth/SignUpPage.tsx")) },
   { path: "/account/sessions", page: lazy(() => import("../features/auth/SessionsPage.tsx")) },
   { path: "/account/tokens", page: lazy(() => import("../features/auth/TokensPage.tsx")) },
+  { path: "/panel", page: lazy(() => import("../features/panel/PanelPage.tsx")) },
 ];

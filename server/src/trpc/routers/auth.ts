@@ -17,7 +17,10 @@ export const authRouter = router({
     .query(({ ctx }) => ctx.identity.me(ctx.caller)),
 
   signUp: publicProcedure
-    .meta({ description: "Create an account with email and password, and sign in." })
+    .meta({
+      description:
+        "Create an account with email and password, and sign in; a guest's chats move to it.",
+    })
     .input(SignUpInput)
     .output(SignedIn)
     .mutation(async ({ ctx, input }) => {

@@ -7,13 +7,22 @@ import {
   CreateConversationInput,
   CreateConversationOutput,
   DeletedOutput,
+  ExportInput,
+  ExportOutput,
+  ImportInput,
+  ImportOutput,
+  ShareInput,
+  ShareOutput,
   UpdateConversationInput,
 } from "@parley/shared";
 import { ownerProcedure, router } from "../init.ts";
 
 export const conversationsRouter = router({
   list: ownerProcedure
-    .meta({ description: "Your conversations, most recently active first; `search` finds words." })
+    .meta({
+      description:
+        "Your conversations, most recently active first; with `search`, full-text matches, best first, with a snippet.",
+    })
     .input(ConversationsListInput)
     .output(ConversationsListOutput)
     .query(({ ctx, input }) => ctx.chat.conversations.list(ctx.owner.id, input)),
@@ -25,7 +34,10 @@ export const conversationsRouter = router({
     .query(({ ctx, input }) => ctx.chat.conversations.get(ctx.owner.id, input.id)),
 
   create: ownerProcedure
-    .meta({ description: "Start an empty conversation (your default model and system prompt)." })
+    .meta({
+      description:
+        "Start an empty conversation (your default model and system prompt), or a copy of a share.",
+    })
     .input(CreateConversationInput)
     .output(CreateConversationOutput)
     .mutation(({ ctx, input }) => ctx.chat.conversations.create(ctx.owner.id, input)),
@@ -41,6 +53,33 @@ export const conversationsRouter = router({
     .input(ConversationIdInput)
     .output(DeletedOutput)
     .mutation(({ ctx, input }) => ctx.chat.conversations.remove(ctx.owner.id, input.id)),
+
+  share: ownerProcedure
+    .meta({
+      description:
+        "Share a conversation read-only at the branch you are on; unchanged, it keeps its link.",
+    })
+    .input(ShareInput)
+    .output(ShareOutput)
+    .mutation(({ ctx, input }) => ctx.chat.shares.share(ctx.owner.id, input)),
+
+  export: ownerProcedure
+    .meta({
+      description:
+        "One conversation, or all of yours: JSON (whole trees and files, to import) or Markdown.",
+    })
+    .input(ExportInput)
+    .output(ExportOutput)
+    .query(({ ctx, input }) => ctx.chat.exchange.export(ctx.owner.id, input)),
+
+  import: ownerProcedure
+    .meta({
+      description:
+        "Import a Parley export or ChatGPT's conversations.json, branches kept; reports what was skipped.",
+    })
+    .input(ImportInput)
+    .output(ImportOutput)
+    .mutation(({ ctx, input }) => ctx.chat.exchange.import(ctx.owner.id, input)),
 
   deleteAll: ownerProcedure
     .meta({ description: "Delete all your conversations." })

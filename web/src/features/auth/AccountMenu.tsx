@@ -100,6 +100,11 @@ function AccountDisclosure({ label }: { label: string }) {
                 API tokens
               </Link>
             </li>
+            <li>
+              <Link to="/panel" onClick={() => setOpen(false)}>
+                API panel
+              </Link>
+            </li>
           </ul>
           {signOut.error && (
             <p role="alert" className="form-error">

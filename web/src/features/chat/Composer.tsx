@@ -1,6 +1,9 @@
-import type { SendKey } from "@parley/shared";
+import type { FileRef, SendKey } from "@parley/shared";
 import { type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
 import { FOCUS_COMPOSER } from "../../lib/events.ts";
+import { AttachButton, AttachmentTray } from "./attachments/AttachmentTray.tsx";
+import { useAttachments } from "./attachments/useAttachments.ts";
+import { pastedFiles, useFileDrop } from "./attachments/useFileDrop.ts";
 
 /** Whether this key press sends, given the send-key setting. */
 export function isSendKey(event: KeyboardEvent, sendKey: SendKey): boolean {
@@ -11,8 +14,8 @@ export function isSendKey(event: KeyboardEvent, sendKey: SendKey): boolean {
 
 /** The message input: sends with the send key, or stops the running answer. */
 export function Composer(props: {
-  /** Resolves true when sent (the input then clears); on false it keeps the text. */
-  onSend: (text: string) => Promise<boolean>;
+  /** Resolves true when sent (the input then clears); on false it keeps the text and files. */
+  onSend: (text: string, files: FileRef[]) => Promise<boolean>;
   sendKey: SendKey;
   /** An answer on this branch is being written: the button stops it; sending waits. */
   running: boolean;
@@ -28,6 +31,8 @@ export function Composer(props: {
   const [sending, setSending] = useState(false);
   const input = useRef<HTMLTextAreaElement>(null);
   const hintId = useId();
+  const attachments = useAttachments();
+  const drop = useFileDrop(attachments.add);
 
   useEffect(() => {
     if (autoFocus) input.current?.focus();
@@ -45,12 +50,16 @@ export function Composer(props: {
     element.style.height = `${element.scrollHeight}px`;
   }, [text]);
 
-  const canSend = text.trim() !== "" && !running && !sending && !disabled;
+  const hasContent = text.trim() !== "" || attachments.ready.length > 0;
+  const canSend = hasContent && !attachments.uploading && !running && !sending && !disabled;
   const submit = async () => {
     if (!canSend) return;
     setSending(true);
     try {
-      if (await onSend(text)) setText("");
+      if (await onSend(text, attachments.ready)) {
+        setText("");
+        attachments.clear();
+      }
     } finally {
       setSending(false);
       input.current?.focus();
@@ -70,11 +79,14 @@ export function Composer(props: {
   return (
     <form
       className="composer"
+      data-dragging={drop.dragging || undefined}
+      {...drop.handlers}
       onSubmit={(event) => {
         event.preventDefault();
         void submit();
       }}
     >
+      <AttachmentTray attachments={attachments} />
       <label className="visually-hidden" htmlFor={`${hintId}-input`}>
         Message
       </label>
@@ -88,8 +100,15 @@ export function Composer(props: {
         aria-describedby={hintId}
         onChange={(event) => setText(event.target.value)}
         onKeyDown={onKeyDown}
+        onPaste={(event) => {
+          const files = pastedFiles(event);
+          if (files.length === 0) return;
+          event.preventDefault();
+          attachments.add(files);
+        }}
         disabled={disabled}
       />
+      <AttachButton onFiles={attachments.add} disabled={disabled} />
       {running ? (
         <button type="button" className="composer-button stop" onClick={onStop}>
           <svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true">

@@ -1,4 +1,4 @@
-import { DEFAULT_SETTINGS, type Message } from "@parley/shared";
+import { DEFAULT_SETTINGS, type FileRef, type Message } from "@parley/shared";
 import { useQuery } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useRouteParams } from "../../app/router.tsx";
@@ -6,7 +6,9 @@ import { useTRPC } from "../../trpc.ts";
 import { useActiveGenerations } from "../conversations/activeGenerations.tsx";
 import { titleOf } from "../conversations/groups.ts";
 import { useConversationCache } from "../conversations/useConversationCache.ts";
+import { ExportMenu } from "../exchange/ExportMenu.tsx";
 import { useSettings } from "../settings/useSettings.ts";
+import { ShareButton } from "../shares/ShareButton.tsx";
 import { Composer } from "./Composer.tsx";
 import { messageOf } from "./errors.ts";
 import { AssistantMessage, UserMessage } from "./MessageView.tsx";
@@ -15,6 +17,7 @@ import { SystemPromptDialog } from "./SystemPromptDialog.tsx";
 import { buildTree, shownPath, siblingsOf, useBranchChoice } from "./tree.ts";
 import { useAutoScroll } from "./useAutoScroll.ts";
 import { useChatActions } from "./useChatActions.ts";
+import { useOpenAtMessage } from "./useOpenAtMessage.ts";
 
 /** `/c/:conversationId`: one conversation, the shown branch of its tree. */
 export default function ConversationPage() {
@@ -112,21 +115,23 @@ function ConversationView({ conversationId }: { conversationId: string }) {
   const scroller = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
   const { following, jumpToLatest } = useAutoScroll(scroller, content);
+  // ?m=<messageId> (a search result): its branch, scrolled to.
+  useOpenAtMessage({ tree, path, choose, scroller });
 
   const last = path.at(-1);
   const lastUser = path.findLast((message) => message.role === "user");
   const busy = running !== undefined;
 
-  const send = async (text: string): Promise<boolean> => {
+  const send = async (text: string, files: FileRef[]): Promise<boolean> => {
     setFailure(null);
     try {
       if (last?.role === "user") {
         // The last question has no answer on this branch (it was deleted): a message can only
         // follow an answer, so the new one takes that question's place, as a branch beside it.
-        await actions.edit(last, text);
+        await actions.edit(last, text, files);
         return true;
       }
-      await actions.sendNew(text, last?.id ?? null);
+      await actions.sendNew(text, last?.id ?? null, files);
       return true;
     } catch (cause) {
       setFailure(messageOf(cause));
@@ -157,6 +162,8 @@ function ConversationView({ conversationId }: { conversationId: string }) {
             >
               System prompt{conversation.systemPrompt ? " ●" : ""}
             </button>
+            <ShareButton conversationId={conversationId} leafId={last?.id} disabled={busy} />
+            <ExportMenu conversationId={conversationId} leafId={last?.id} />
           </div>
         )}
       </header>

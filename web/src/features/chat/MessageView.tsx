@@ -4,6 +4,7 @@ import { copyText } from "../../lib/clipboard.ts";
 import { ConfirmDialog } from "../../lib/Dialog.tsx";
 import { FOCUS_COMPOSER } from "../../lib/events.ts";
 import { PencilIcon, TrashIcon } from "../../lib/icons.tsx";
+import { MessageAttachments } from "./attachments/MessageAttachments.tsx";
 import { BranchNav } from "./BranchNav.tsx";
 import { isSendKey } from "./Composer.tsx";
 import { messageOf } from "./errors.ts";
@@ -18,7 +19,8 @@ interface CommonProps {
   onSelectBranch: (message: Message) => void;
   /** An answer on the shown path is being written: no other sends meanwhile. */
   busy: boolean;
-  actions: ChatActions;
+  /** What the buttons do; without it the message is read-only (a shared conversation). */
+  actions?: ChatActions;
   /** A send failed: show why. */
   onFailure: (message: string) => void;
 }
@@ -28,6 +30,8 @@ export const UserMessage = memo(function UserMessage(
     editing: boolean;
     onEditing: (editing: boolean) => void;
     sendKey: SendKey;
+    /** Set when shown in a shared conversation: its viewers read the files through the share. */
+    shareId?: string;
   },
 ) {
   const { message, siblings, onSelectBranch, busy, actions, onFailure, editing, onEditing } = props;
@@ -38,7 +42,7 @@ export const UserMessage = memo(function UserMessage(
       aria-label="Your message"
       data-message-id={message.id}
     >
-      {editing ? (
+      {editing && actions ? (
         <EditForm
           initial={message.content}
           sendKey={props.sendKey}
@@ -58,36 +62,43 @@ export const UserMessage = memo(function UserMessage(
           }}
         />
       ) : (
-        <div className="user-bubble">{message.content}</div>
+        <>
+          <MessageAttachments files={message.files} shareId={props.shareId} />
+          {message.content !== "" && <div className="user-bubble">{message.content}</div>}
+        </>
       )}
       {!editing && (
         <footer className="message-footer">
           <BranchNav siblings={siblings} current={message} onSelect={onSelectBranch} />
           <span className="message-actions">
-            <button
-              type="button"
-              className="icon-button"
-              aria-label="Edit message"
-              title="Edit"
-              disabled={busy}
-              onClick={() => onEditing(true)}
-            >
-              <PencilIcon />
-            </button>
+            {actions && (
+              <button
+                type="button"
+                className="icon-button"
+                aria-label="Edit message"
+                title="Edit"
+                disabled={busy}
+                onClick={() => onEditing(true)}
+              >
+                <PencilIcon />
+              </button>
+            )}
             <CopyButton text={message.content} label="Copy message" />
-            <button
-              type="button"
-              className="icon-button"
-              aria-label="Delete branch"
-              title="Delete this message and what follows"
-              onClick={() => setConfirming(true)}
-            >
-              <TrashIcon />
-            </button>
+            {actions && (
+              <button
+                type="button"
+                className="icon-button"
+                aria-label="Delete branch"
+                title="Delete this message and what follows"
+                onClick={() => setConfirming(true)}
+              >
+                <TrashIcon />
+              </button>
+            )}
           </span>
         </footer>
       )}
-      {confirming && (
+      {confirming && actions && (
         <ConfirmDialog
           title="Delete this branch?"
           message="This message and every message after it on this branch will be deleted."
@@ -231,15 +242,17 @@ export const AssistantMessage = memo(function AssistantMessage(
       {view.error && (
         <div className="error message-error" role="alert">
           <p>{view.error}</p>
-          <button type="button" onClick={act(() => actions.retry(message))} disabled={busy}>
-            Retry
-          </button>
+          {actions && (
+            <button type="button" onClick={act(() => actions.retry(message))} disabled={busy}>
+              Retry
+            </button>
+          )}
         </div>
       )}
       {!view.running && !view.error && view.interrupted && (
         <p className="stopped-note">
           <span className="badge badge-plain">Stopped</span>
-          {isLeaf && (
+          {isLeaf && actions && (
             <button
               type="button"
               className="button-secondary"
@@ -256,39 +269,43 @@ export const AssistantMessage = memo(function AssistantMessage(
         {!view.running && (
           <span className="message-actions">
             <CopyButton text={view.text} label="Copy answer" />
-            <button
-              type="button"
-              className="icon-button"
-              aria-label="Retry"
-              title="Write another answer"
-              disabled={busy}
-              onClick={act(() => actions.retry(message))}
-            >
-              <RetryIcon />
-            </button>
-            <button
-              type="button"
-              className="icon-button"
-              aria-label="Inspect prompt"
-              title="Inspect prompt"
-              onClick={() => setInspecting(true)}
-            >
-              <InspectIcon />
-            </button>
-            <button
-              type="button"
-              className="icon-button"
-              aria-label="Delete branch"
-              title="Delete this answer and what follows"
-              onClick={() => setConfirming(true)}
-            >
-              <TrashIcon />
-            </button>
+            {actions && (
+              <>
+                <button
+                  type="button"
+                  className="icon-button"
+                  aria-label="Retry"
+                  title="Write another answer"
+                  disabled={busy}
+                  onClick={act(() => actions.retry(message))}
+                >
+                  <RetryIcon />
+                </button>
+                <button
+                  type="button"
+                  className="icon-button"
+                  aria-label="Inspect prompt"
+                  title="Inspect prompt"
+                  onClick={() => setInspecting(true)}
+                >
+                  <InspectIcon />
+                </button>
+                <button
+                  type="button"
+                  className="icon-button"
+                  aria-label="Delete branch"
+                  title="Delete this answer and what follows"
+                  onClick={() => setConfirming(true)}
+                >
+                  <TrashIcon />
+                </button>
+              </>
+            )}
           </span>
         )}
         <MessageFacts modelName={props.modelName} message={message} usage={view.usage} />
       </footer>
-      {confirming && (
+      {confirming && actions && (
         <ConfirmDialog
           title="Delete this branch?"
           message="This answer and every message after it on this branch will be deleted."

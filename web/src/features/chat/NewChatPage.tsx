@@ -1,4 +1,4 @@
-import { DEFAULT_SETTINGS } from "@parley/shared";
+import { DEFAULT_SETTINGS, type FileRef } from "@parley/shared";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { navigate } from "../../app/router.tsx";
@@ -31,12 +31,17 @@ export default function NewChatPage() {
     : null;
   const model = picked ?? preferred ?? models.data?.defaultModel;
 
-  const start = async (content: string): Promise<boolean> => {
+  const start = async (content: string, files: FileRef[] = []): Promise<boolean> => {
     setError(null);
     let conversationId: string | undefined;
     try {
       ({ conversationId } = await client.conversations.create.mutate(model ? { model } : {}));
-      const sent = await client.messages.send.mutate({ conversationId, content, mode: "new" });
+      const sent = await client.messages.send.mutate({
+        conversationId,
+        content,
+        mode: "new",
+        ...(files.length > 0 ? { files: files.map((file) => file.sha256) } : {}),
+      });
       const now = new Date();
       const userId = sent.userMessageId ?? "";
       // Shown at once on the conversation's page; the refetch there replaces it.
@@ -48,7 +53,14 @@ export default function NewChatPage() {
         createdAt: now,
         updatedAt: now,
         messages: [
-          draftMessage({ id: userId, conversationId, parentId: null, role: "user", content }),
+          draftMessage({
+            id: userId,
+            conversationId,
+            parentId: null,
+            role: "user",
+            content,
+            files,
+          }),
           draftMessage({
             id: sent.assistantMessageId,
             conversationId,

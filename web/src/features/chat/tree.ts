@@ -47,6 +47,19 @@ export function shownPath(tree: MessageTree, choice: BranchChoice): Message[] {
   }
 }
 
+/** The fork choices that show `messageId`: it and each of its ancestors under its parent. */
+export function choicesThrough(
+  tree: MessageTree,
+  messageId: string,
+): [parentId: string | null, childId: string][] {
+  const picks: [string | null, string][] = [];
+  for (let message = tree.byId.get(messageId); message; ) {
+    picks.unshift([message.parentId, message.id]);
+    message = message.parentId ? tree.byId.get(message.parentId) : undefined;
+  }
+  return picks;
+}
+
 export function siblingsOf(tree: MessageTree, message: Message): Message[] {
   return tree.children.get(message.parentId ?? ROOT) ?? [message];
 }
@@ -56,6 +69,11 @@ const choiceKey = (conversationId: string) => `parley.branches.${conversationId}
 function readChoice(conversationId: string): BranchChoice {
   const value = local.get(choiceKey(conversationId));
   return value && typeof value === "object" ? (value as BranchChoice) : {};
+}
+
+/** Sets the fork choices a conversation opens with (a copy of a share opens at its branch). */
+export function rememberChoice(conversationId: string, choice: BranchChoice): void {
+  local.set(choiceKey(conversationId), choice);
 }
 
 /** The remembered fork choices of a conversation, and a way to choose. */

@@ -1,4 +1,10 @@
-import type { Conversation, Message, SendMessageInput, SendMessageOutput } from "@parley/shared";
+import type {
+  Conversation,
+  FileRef,
+  Message,
+  SendMessageInput,
+  SendMessageOutput,
+} from "@parley/shared";
 import { useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { useTRPC, useTRPCClient } from "../../trpc.ts";
@@ -20,6 +26,7 @@ export function draftMessage(
     usage: null,
     timeToFirstTokenMs: null,
     generationId: null,
+    files: [],
     createdAt: now,
     updatedAt: now,
     ...fields,
@@ -70,12 +77,25 @@ export function useChatActions(conversation: Conversation | undefined, choose: C
 
     return {
       /** A new user message under `parentId` (the last answer; null at the root). */
-      async sendNew(content: string, parentId: string | null) {
-        const result = await send({ conversationId: id, parentId, content, mode: "new" });
+      async sendNew(content: string, parentId: string | null, files: readonly FileRef[] = []) {
+        const result = await send({
+          conversationId: id,
+          parentId,
+          content,
+          mode: "new",
+          ...hashesOf(files),
+        });
         const userId = result.userMessageId ?? "";
         edit((messages) => [
           ...messages,
-          draftMessage({ id: userId, conversationId: id, parentId, role: "user", content }),
+          draftMessage({
+            id: userId,
+            conversationId: id,
+            parentId,
+            role: "user",
+            content,
+            files: [...files],
+          }),
           answer(result, userId),
         ]);
         choose([parentId, userId], [userId, result.assistantMessageId]);
@@ -92,13 +112,14 @@ export function useChatActions(conversation: Conversation | undefined, choose: C
         settle();
         return result;
       },
-      /** A sibling of the user message `message` with new text, and an answer to it. */
-      async edit(message: Message, content: string) {
+      /** A sibling of the user message `message` with new text (and its files), and an answer. */
+      async edit(message: Message, content: string, files: readonly FileRef[] = message.files) {
         const result = await send({
           conversationId: id,
           mode: "edit",
           messageId: message.id,
           content,
+          ...hashesOf(files),
         });
         const userId = result.userMessageId ?? "";
         edit((messages) => [
@@ -109,6 +130,7 @@ export function useChatActions(conversation: Conversation | undefined, choose: C
             parentId: message.parentId,
             role: "user",
             content,
+            files: [...files],
           }),
           answer(result, userId),
         ]);
@@ -166,3 +188,8 @@ export function useChatActions(conversation: Conversation | undefined, choose: C
 
 export type ChatActions = ReturnType<typeof useChatActions>;
 export type { BranchChoice };
+
+/** The `files` of a send: omitted when there are none. */
+function hashesOf(files: readonly FileRef[]): Pick<SendMessageInput, "files"> {
+  return files.length > 0 ? { files: files.map((file) => file.sha256) } : {};
+}

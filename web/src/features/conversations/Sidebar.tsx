@@ -7,6 +7,7 @@ import { PencilIcon, TrashIcon } from "../../lib/icons.tsx";
 import { useTRPC, useTRPCClient } from "../../trpc.ts";
 import { useActiveGenerations } from "./activeGenerations.tsx";
 import { groupByDay, titleOf } from "./groups.ts";
+import { SearchBox, SearchResults } from "./SidebarSearch.tsx";
 import { useConversationCache } from "./useConversationCache.ts";
 
 /** The conversation list: newest first, grouped by day, loading more as it scrolls. */
@@ -29,6 +30,7 @@ export function Sidebar({ id, onNewChat }: { id: string; onNewChat: () => void }
     [active],
   );
   const cache = useConversationCache();
+  const [search, setSearch] = useState("");
 
   // A conversation that starts or ends a generation moves in the list (its activity changed).
   const runningKey = [...running].sort().join(",");
@@ -76,10 +78,13 @@ export function Sidebar({ id, onNewChat }: { id: string; onNewChat: () => void }
           Ctrl ⇧ O
         </span>
       </button>
+      <SearchBox value={search} onChange={setSearch} />
       <h2 id="conversations-heading" className="sidebar-heading">
         Conversations
       </h2>
-      {list.isPending ? (
+      {search.trim() ? (
+        <SearchResults search={search} currentId={currentId} />
+      ) : list.isPending ? (
         <p className="muted sidebar-note" role="status">
           Loading…
         </p>

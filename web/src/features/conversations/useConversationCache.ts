@@ -1,4 +1,4 @@
-import type { ConversationSummary, ConversationsListOutput } from "@parley/shared";
+import type { ConversationListItem, ConversationsListOutput } from "@parley/shared";
 import { type InfiniteData, useQueryClient } from "@tanstack/react-query";
 import { useMemo } from "react";
 import { useTRPC } from "../../trpc.ts";
@@ -9,7 +9,7 @@ export function useConversationCache() {
   const queryClient = useQueryClient();
   return useMemo(() => {
     const listFilter = trpc.conversations.list.pathFilter();
-    const editList = (edit: (items: ConversationSummary[]) => ConversationSummary[]) =>
+    const editList = (edit: (items: ConversationListItem[]) => ConversationListItem[]) =>
       queryClient.setQueriesData<InfiniteData<ConversationsListOutput>>(listFilter, (data) =>
         data?.pages
           ? { ...data, pages: data.pages.map((page) => ({ ...page, items: edit(page.items) })) }

@@ -2,6 +2,8 @@ import { LIMITS, type ModelInfo, type Settings, type Theme } from "@parley/share
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState } from "react";
 import { useTRPC } from "../../trpc.ts";
+import { ExchangeSettings } from "../exchange/ExchangeSettings.tsx";
+import { SharedLinks } from "../shares/SharedLinks.tsx";
 import { DeleteAllConversations } from "./DeleteAllConversations.tsx";
 import { ModelParametersEditor } from "./ModelParametersEditor.tsx";
 import { type SettingsPatch, useSettings } from "./useSettings.ts";
@@ -226,6 +228,10 @@ function SettingsForm({ settings, update, models }: SettingsFormProps) {
           <p className="muted">Loading models…</p>
         )}
       </section>
+
+      <SharedLinks />
+
+      <ExchangeSettings />
 
       <section className="form-section" aria-labelledby={ids.data}>
         <h2 id={ids.data}>Your data</h2>

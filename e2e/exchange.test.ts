@@ -1,0 +1,157 @@
+// Export and import in Chromium: ChatGPT's conversations.json imported through Settings lands in
+// the sidebar with its branches; a conversation's branch downloads as Markdown, and the whole
+// conversation as a Parley export.
+
+import { readFile } from "node:fs/promises";
+import type { Browser, BrowserContext, Download, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CHATGPT_SAMPLE } from "../server/test/helpers/chatgpt-sample.ts";
+import { ParleyExport } from "../shared/src/exchange.ts";
+import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
+import {
+  type ChatServer,
+  newChatVisitor,
+  screenshotOnFailure,
+  startChatApp,
+} from "./helpers/chat.ts";
+
+describe.skipIf(skipBrowserTests)("export and import in Chromium", () => {
+  let server: ChatServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    ({ server, browser } = await startChatApp());
+    ({ context, page } = await newChatVisitor(browser, errors));
+    page.setDefaultTimeout(8_000);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  const sidebar = () => page.getByRole("navigation", { name: "Conversations" });
+  const question = () => page.getByRole("article", { name: "Your message" }).last();
+  const answer = () => page.getByRole("article", { name: "Answer" }).last();
+  const position = async (article: ReturnType<Page["locator"]>) =>
+    (await article.getByRole("group", { name: "Branches" }).textContent())?.replace(/[‹›\s]/g, "");
+
+  async function downloaded(download: Download): Promise<string> {
+    const path = await download.path();
+    return readFile(path, "utf8");
+  }
+
+  it("imports ChatGPT's conversations.json from Settings, with its branches", async () => {
+    screenshotOnFailure(() => page, "exchange-import");
+    await page.goto(`${server.url}/settings`);
+    await page.getByRole("heading", { name: "Export and import" }).waitFor();
+    await page.getByLabel("Import conversations").setInputFiles({
+      name: "conversations.json",
+      mimeType: "application/json",
+      buffer: Buffer.from(JSON.stringify(CHATGPT_SAMPLE)),
+    });
+
+    const report = page.getByRole("status").filter({ hasText: "Imported 2 conversations." });
+    await report.waitFor();
+    expect(
+      await report.getByRole("list", { name: "Imported" }).getByRole("listitem").allTextContents(),
+    ).toEqual(["Lisbon weekend (7 messages)", "Reverse a list in Python (2 messages)"]);
+    expect(
+      await report.getByRole("list", { name: "Left out" }).getByRole("listitem").allTextContents(),
+    ).toEqual([
+      "Lisbon weekend: Left out 1 image, 1 tool call, 1 tool message.",
+      "Reverse a list in Python: Left out 1 system message, 1 reasoning summary, 1 tool call, 1 tool message.",
+      "A photo: Nothing to import: it has no text messages. Left out 1 image.",
+    ]);
+
+    // The sidebar lists them without a reload.
+    await sidebar().getByRole("link", { name: "Lisbon weekend" }).waitFor();
+    await sidebar().getByRole("link", { name: "Reverse a list in Python" }).waitFor();
+
+    // Opened: the newest branch (the edited question), with the first one a click away.
+    await sidebar().getByRole("link", { name: "Lisbon weekend" }).click();
+    await page.waitForURL(/\/c\/[^/]+$/);
+    await expect.poll(() => answer().textContent()).toContain("Belém Tower");
+    const first = page.getByRole("article", { name: "Your message" }).first();
+    expect(await first.locator(".user-bubble").textContent()).toBe("Plan four days in Lisbon.");
+    expect(await position(first)).toBe("2/2");
+    await first.getByRole("button", { name: "Previous branch" }).click();
+    await expect
+      .poll(() => question().locator(".user-bubble").textContent())
+      .toBe("Plan three days in Lisbon.");
+    // Under it, the regenerated answer is the second of two.
+    expect(await position(answer())).toBe("2/2");
+    expect(await answer().textContent()).toContain("then a day trip to");
+  });
+
+  it("downloads the branch shown as Markdown, and the conversation as JSON", async () => {
+    screenshotOnFailure(() => page, "exchange-export");
+    await page.getByRole("button", { name: "Export" }).click();
+    const [markdown] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Markdown (this branch)" }).click(),
+    ]);
+    expect(markdown.suggestedFilename()).toBe("lisbon-weekend.md");
+    const text = await downloaded(markdown);
+    expect(text).toMatch(
+      /^# Lisbon weekend\n\n- Model: Parley Demo\n- Started: 2024-06-01 10:00 UTC\n/,
+    );
+    expect(text).toContain(
+      [
+        "## You",
+        "",
+        "Plan three days in Lisbon.",
+        "",
+        "## Assistant",
+        "",
+        "Three days: **Alfama**, **Belém**, then a day trip to **Sintra**.",
+        "",
+      ].join("\n"),
+    );
+    expect(text).not.toContain("four days");
+    // The menu closed once the file was saved.
+    expect(await page.getByRole("button", { name: "Markdown (this branch)" }).count()).toBe(0);
+
+    await page.getByRole("button", { name: "Export" }).click();
+    const [json] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "JSON (every branch and file)" }).click(),
+    ]);
+    expect(json.suggestedFilename()).toBe("lisbon-weekend.json");
+    const document = ParleyExport.parse(JSON.parse(await downloaded(json)));
+    expect(document.conversations.map((c) => [c.title, c.messages.length])).toEqual([
+      ["Lisbon weekend", 7],
+    ]);
+  });
+
+  it("exports every conversation from Settings", async () => {
+    screenshotOnFailure(() => page, "exchange-export-all");
+    await page.goto(`${server.url}/settings`);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Export all as Markdown" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^parley-export-\d{4}-\d{2}-\d{2}\.md$/);
+    const titles = (await downloaded(download)).match(/^# .*$/gm);
+    expect(titles).toEqual(["# Reverse a list in Python", "# Lisbon weekend"]);
+  });
+
+  it("says what is wrong with a file it cannot import", async () => {
+    screenshotOnFailure(() => page, "exchange-import-error");
+    await page.getByLabel("Import conversations").setInputFiles({
+      name: "notes.json",
+      mimeType: "application/json",
+      buffer: Buffer.from('{"hello": "world"}'),
+    });
+    await page
+      .getByRole("alert")
+      .filter({ hasText: `Could not import: "notes.json" is neither a Parley export` })
+      .waitFor();
+  });
+
+  itLogsNoErrors(errors);
+});

@@ -1,0 +1,107 @@
+// A conversation's branch as a Markdown document for people to read (not to import again).
+
+import type { FileRef, Role } from "@parley/shared";
+
+export interface MarkdownMessage {
+  id: string;
+  parentId: string | null;
+  role: Role;
+  content: string;
+  reasoning: string;
+  interrupted: boolean;
+  error: string | null;
+  files: readonly Pick<FileRef, "name">[];
+}
+
+export interface MarkdownConversation {
+  title: string;
+  /** The model's name as people know it. */
+  modelName: string;
+  systemPrompt: string;
+  createdAt: Date;
+  /** The branch to write, root first. */
+  branch: readonly MarkdownMessage[];
+}
+
+const HEADINGS: Record<Role, string> = { user: "You", assistant: "Assistant", system: "System" };
+
+/** One conversation: its title, model and system prompt, then one section per message. */
+export function conversationMarkdown(conversation: MarkdownConversation): string {
+  const lines = [
+    `# ${oneLine(conversation.title) || "New chat"}`,
+    "",
+    `- Model: ${oneLine(conversation.modelName)}`,
+    `- Started: ${conversation.createdAt.toISOString().slice(0, 16).replace("T", " ")} UTC`,
+  ];
+  if (conversation.systemPrompt.trim()) {
+    lines.push("", "**System prompt**", "", quote(conversation.systemPrompt));
+  }
+  for (const message of conversation.branch) {
+    lines.push("", `## ${HEADINGS[message.role]}`, "");
+    if (message.reasoning.trim()) {
+      lines.push("<details><summary>Reasoning</summary>", "", message.reasoning.trim(), "");
+      lines.push("</details>", "");
+    }
+    if (message.content.trim()) lines.push(message.content.trim(), "");
+    if (message.files.length > 0) {
+      const names = message.files.map((file) => `\`${file.name.replace(/`/g, "'")}\``);
+      lines.push(`Attachments: ${names.join(", ")}`, "");
+    }
+    if (message.error) lines.push(quote(`**Error:** ${message.error}`), "");
+    else if (message.interrupted) lines.push("*(The answer was cut short.)*", "");
+    // One blank line between blocks, however the message ended.
+    while (lines.at(-1) === "") lines.pop();
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** Several conversations in one document, each in turn. */
+export function documentMarkdown(conversations: readonly MarkdownConversation[]): string {
+  return conversations.map(conversationMarkdown).join("\n---\n\n");
+}
+
+/**
+ * The branch through `throughId` (root to it, then the newest child at each step below it), or
+ * the newest branch when it is omitted: what the reader sees by default.
+ */
+export function branchOf<T extends { id: string; parentId: string | null }>(
+  messages: readonly T[],
+  throughId?: string,
+): T[] {
+  // `messages` come in display order (createdAt, then id): the last child is the newest.
+  const children = new Map<string | null, T[]>();
+  const byId = new Map<string, T>();
+  for (const message of messages) {
+    byId.set(message.id, message);
+    const siblings = children.get(message.parentId) ?? [];
+    siblings.push(message);
+    children.set(message.parentId, siblings);
+  }
+  const branch: T[] = [];
+  const seen = new Set<string>();
+  for (let node = throughId === undefined ? undefined : byId.get(throughId); node; ) {
+    if (seen.has(node.id)) break;
+    seen.add(node.id);
+    branch.unshift(node);
+    node = node.parentId === null ? undefined : byId.get(node.parentId);
+  }
+  for (let next = children.get(branch.at(-1)?.id ?? null)?.at(-1); next; ) {
+    if (seen.has(next.id)) break;
+    seen.add(next.id);
+    branch.push(next);
+    next = children.get(next.id)?.at(-1);
+  }
+  return branch;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+function quote(text: string): string {
+  return text
+    .trim()
+    .split("\n")
+    .map((line) => (line ? `> ${line}` : ">"))
+    .join("\n");
+}

@@ -1,0 +1,60 @@
+// Attachments as prompt parts: images as data URLs for models that see images, text files
+// inlined as documents, anything else refused before a send writes anything.
+
+import { type FileRef, isImageType, isTextType, type ModelInfo } from "@parley/shared";
+import { badRequest } from "../chat/errors.ts";
+import type { PromptPart } from "../llm/stream.ts";
+import type { FileService } from "./service.ts";
+
+/** Throws BAD_REQUEST, naming the file, when `model` cannot take one of `files`. */
+export function checkModelTakes(model: ModelInfo, files: readonly FileRef[]) {
+  for (const file of files) {
+    if (isImageType(file.mimeType)) {
+      if (!model.capabilities.vision) {
+        throw badRequest(
+          `${model.name} cannot read images ("${file.name}"). Pick a model that accepts images, or remove the image.`,
+        );
+      }
+    } else if (!isTextType(file.mimeType)) {
+      throw badRequest(
+        `${model.name} cannot read ${describeType(file.mimeType)} ("${file.name}"); models are sent images and text files only. Remove it to send this message.`,
+      );
+    }
+  }
+}
+
+/** The parts `files` become in a user message, in order (checked by checkModelTakes first). */
+export async function attachmentParts(
+  files: readonly FileRef[],
+  read: FileService["read"],
+): Promise<PromptPart[]> {
+  return Promise.all(
+    files.map(async (file): Promise<PromptPart> => {
+      const stored = await read(file.sha256);
+      // A row without bytes is a broken store, not the caller's mistake.
+      if (!stored) throw new Error(`the bytes of file ${file.sha256} are missing from the store`);
+      if (isImageType(stored.mimeType)) {
+        const data = Buffer.from(stored.bytes).toString("base64");
+        return { type: "image", url: `data:${stored.mimeType};base64,${data}` };
+      }
+      const text = new TextDecoder().decode(stored.bytes);
+      return { type: "text", text: documentOf(file.name, text) };
+    }),
+  );
+}
+
+/** A user message's content: its files first, then what the user wrote (a string when no files). */
+export function userContent(text: string, parts: readonly PromptPart[]): string | PromptPart[] {
+  if (parts.length === 0) return text;
+  return [...parts, ...(text.trim() === "" ? [] : [{ type: "text" as const, text }])];
+}
+
+function documentOf(name: string, text: string): string {
+  const attribute = name.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+  return `<document name="${attribute}">\n${text}\n</document>`;
+}
+
+function describeType(mimeType: string): string {
+  if (mimeType === "application/pdf") return "PDF files";
+  return `files of type ${mimeType}`;
+}

@@ -1,0 +1,222 @@
+// Attachments: saving uploads once per content, and deciding who may read or attach them.
+
+import { createHash } from "node:crypto";
+import { FILE_LIMITS, type FileRef } from "@parley/shared";
+import type { Db } from "../db/client.ts";
+import { sniff } from "./sniff.ts";
+import type { FileStore } from "./store.ts";
+
+/** An upload Parley will not keep; `status` is the HTTP status to answer with. */
+export class FileRejected extends Error {
+  constructor(
+    readonly status: 413 | 415,
+    message: string,
+  ) {
+    super(message);
+    this.name = "FileRejected";
+  }
+}
+
+/** Who asks to read a file: a user or guest, and/or a viewer of a share. */
+export interface FileViewer {
+  viewerId?: string | null;
+  shareId?: string;
+}
+
+export type FileService = ReturnType<typeof createFileService>;
+
+const ACCEPTED_IN_WORDS =
+  "images (PNG, JPEG, GIF, WebP), PDF, and text files (plain text, Markdown, CSV, JSON, code, SVG, HTML)";
+
+export function createFileService(deps: { db: Db; store: FileStore; maxBytes: number }) {
+  const { db, store, maxBytes } = deps;
+
+  /** The name a reader sees for a file, if they may read it at all. */
+  async function access(viewer: FileViewer, sha256: string): Promise<{ name: string } | undefined> {
+    const { viewerId, shareId } = viewer;
+    if (viewerId) {
+      const upload = await db.fileUpload.findUnique({
+        where: { ownerId_sha256: { ownerId: viewerId, sha256 } },
+        select: { name: true },
+      });
+      if (upload) return upload;
+      const attached = await db.messageFile.findFirst({
+        where: { sha256, message: { conversation: { ownerId: viewerId } } },
+        select: { name: true },
+      });
+      if (attached) return attached;
+    }
+    if (shareId) {
+      const shared = await db.shareFile.findFirst({
+        where: { shareId, sha256, share: { revokedAt: null } },
+        select: { sha256: true },
+      });
+      // The share's snapshot names its files; the download needs only a sensible default.
+      if (shared) return { name: "" };
+    }
+    return undefined;
+  }
+
+  return {
+    maxBytes,
+
+    /** Sniffs, size-checks and stores an upload (once per content); records who uploaded it. */
+    async save(ownerId: string, upload: { name: string; bytes: Uint8Array }): Promise<FileRef> {
+      const { bytes } = upload;
+      const name = cleanName(upload.name);
+      if (bytes.length > maxBytes) {
+        throw new FileRejected(
+          413,
+          `"${name}" is larger than the ${formatBytes(maxBytes)} upload limit.`,
+        );
+      }
+      const sniffed = sniff(bytes, name);
+      if (!sniffed.accepted) {
+        const what = sniffed.looksLike ? ` It looks like ${sniffed.looksLike}.` : "";
+        throw new FileRejected(
+          415,
+          `"${name}" is not a type of file Parley accepts.${what} Accepted: ${ACCEPTED_IN_WORDS}.`,
+        );
+      }
+      const sha256 = createHash("sha256").update(bytes).digest("hex");
+      // Bytes first: a File row must never point at bytes that are not there.
+      await store.put(sha256, bytes);
+      const [, , file] = await db.$transaction([
+        // The same bytes stored once: a second upload finds the row (and keeps its type).
+        db.file.createMany({
+          data: [{ sha256, size: bytes.length, mimeType: sniffed.mimeType }],
+          skipDuplicates: true,
+        }),
+        db.fileUpload.upsert({
+          where: { ownerId_sha256: { ownerId, sha256 } },
+          create: { ownerId, sha256, name },
+          update: { name },
+        }),
+        db.file.findUniqueOrThrow({ where: { sha256 } }),
+      ]);
+      return { sha256, name, mimeType: file.mimeType, size: file.size };
+    },
+
+    /** A stored file's bytes and type (no access check: see canRead). */
+    async read(sha256: string): Promise<{ bytes: Uint8Array; mimeType: string } | undefined> {
+      const file = await db.file.findUnique({ where: { sha256 } });
+      if (!file) return undefined;
+      const bytes = await store.get(sha256);
+      return bytes && { bytes, mimeType: file.mimeType };
+    },
+
+    /**
+     * The uploader, the owner of a conversation with a message using it, or (with `shareId`) a
+     * viewer of a share that is not revoked and includes it.
+     */
+    async canRead(viewer: FileViewer, sha256: string): Promise<boolean> {
+      return (await access(viewer, sha256)) !== undefined;
+    },
+
+    /** canRead, with the name this viewer knows the file by ("" when they know none). */
+    access,
+
+    /**
+     * The files `ownerId` may attach to a message in `conversationId`: ones they uploaded, or
+     * ones already attached in that conversation (an edit keeps its files). `missing` lists the
+     * rest, which callers refuse without saying whether they exist.
+     */
+    async attachable(
+      ownerId: string,
+      conversationId: string,
+      hashes: readonly string[],
+    ): Promise<{ files: FileRef[]; missing: string[] }> {
+      const wanted = [...new Set(hashes)];
+      const [uploads, attached] = await Promise.all([
+        db.fileUpload.findMany({
+          where: { ownerId, sha256: { in: wanted } },
+          select: { sha256: true, name: true, file: { select: { mimeType: true, size: true } } },
+        }),
+        db.messageFile.findMany({
+          where: { sha256: { in: wanted }, message: { conversationId } },
+          select: { sha256: true, name: true, file: { select: { mimeType: true, size: true } } },
+        }),
+      ]);
+      const found = new Map<string, FileRef>();
+      for (const row of [...attached, ...uploads]) {
+        found.set(row.sha256, { sha256: row.sha256, name: row.name, ...row.file });
+      }
+      return {
+        files: sortFiles(wanted.flatMap((sha256) => found.get(sha256) ?? [])),
+        missing: wanted.filter((sha256) => !found.has(sha256)),
+      };
+    },
+
+    /** The files attached to each of `messageIds` (messages with none are left out). */
+    async ofMessages(messageIds: readonly string[]): Promise<Map<string, FileRef[]>> {
+      const rows = await db.messageFile.findMany({
+        where: { messageId: { in: [...messageIds] } },
+        select: fileColumns,
+      });
+      return groupFiles(rows);
+    },
+  };
+}
+
+/** What a message's attachments are read with (see `messageFiles`). */
+export const fileColumns = {
+  messageId: true,
+  sha256: true,
+  name: true,
+  file: { select: { mimeType: true, size: true } },
+} as const;
+
+interface FileRow {
+  messageId: string;
+  sha256: string;
+  name: string;
+  file: { mimeType: string; size: number };
+}
+
+/** A message's MessageFile rows as FileRefs, in the order the model reads them. */
+export function messageFiles(rows: readonly Omit<FileRow, "messageId">[]): FileRef[] {
+  return sortFiles(
+    rows.map((row) => ({
+      sha256: row.sha256,
+      name: row.name,
+      mimeType: row.file.mimeType,
+      size: row.file.size,
+    })),
+  );
+}
+
+function groupFiles(rows: readonly FileRow[]): Map<string, FileRef[]> {
+  const byMessage = new Map<string, FileRow[]>();
+  for (const row of rows) {
+    const list = byMessage.get(row.messageId) ?? [];
+    list.push(row);
+    byMessage.set(row.messageId, list);
+  }
+  return new Map([...byMessage].map(([messageId, list]) => [messageId, messageFiles(list)]));
+}
+
+/**
+ * One order for a message's files everywhere (its view, its prompt, later prompts): the table
+ * keeps no position, so by name, then hash.
+ */
+function sortFiles(files: FileRef[]): FileRef[] {
+  return files.sort(
+    (a, b) =>
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) ||
+      (a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : 0),
+  );
+}
+
+/** A name to show and to send in a header: no path, no control characters, not too long. */
+export function cleanName(raw: string): string {
+  const base = raw.split(/[/\\]/).at(-1) ?? "";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
+  const name = base.replace(/[\u0000-\u001f\u007f]/g, "").trim();
+  return name.slice(0, FILE_LIMITS.nameChars) || "file";
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${Number((bytes / (1024 * 1024)).toFixed(1))} MB`;
+  if (bytes >= 1024) return `${Number((bytes / 1024).toFixed(1))} KB`;
+  return `${bytes} bytes`;
+}

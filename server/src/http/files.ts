@@ -1,0 +1,160 @@
+// POST /files (multipart upload) and GET /files/:sha256 (download), outside tRPC because they
+// carry bytes. Callers are identified exactly as tRPC identifies them: a session cookie (a new
+// visitor becomes a guest) or a Bearer API token; the origin check (auth/origin.ts) covers POST.
+
+import multipart from "@fastify/multipart";
+import { type FileError, type FileRef, isImageType, isTextType, Sha256 } from "@parley/shared";
+import { TRPCError } from "@trpc/server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { CallerUser, IdentityService } from "../auth/identity.ts";
+import { cleanName, FileRejected, type FileService, formatBytes } from "../files/service.ts";
+
+/** Content-addressed, so a URL's bytes never change; private, because access is checked. */
+const CACHE_CONTROL = "private, max-age=31536000, immutable";
+
+export async function registerFileRoutes(
+  app: FastifyInstance,
+  deps: { files: FileService; identity: IdentityService },
+) {
+  const { files, identity } = deps;
+
+  /** Who is calling, as the tRPC context reads it (a refreshed or cleared cookie is passed on). */
+  async function callerOf(request: FastifyRequest, reply: FastifyReply) {
+    const { caller, setCookie } = await identity.authenticate(request.headers);
+    if (setCookie) reply.header("set-cookie", setCookie);
+    return caller;
+  }
+
+  /** The caller, or a new guest for a visitor with no session (as ownerProcedure does). */
+  async function ownerOf(request: FastifyRequest, reply: FastifyReply): Promise<CallerUser> {
+    const { user } = await callerOf(request, reply);
+    if (user) return user;
+    const client = { ip: request.ip, userAgent: request.headers["user-agent"] ?? null };
+    const guest = await identity.startGuest(client);
+    reply.header("set-cookie", guest.cookie);
+    return guest.user;
+  }
+
+  // Encapsulated: the multipart parser exists for these routes only.
+  await app.register(async (scope) => {
+    await scope.register(multipart, {
+      limits: { fileSize: files.maxBytes, files: 1, fields: 10, parts: 20 },
+    });
+
+    scope.post("/files", async (request, reply) => {
+      try {
+        const owner = await ownerOf(request, reply);
+        if (!request.isMultipart()) {
+          return fail(reply, 400, "Send the file as multipart/form-data, in a field named file.");
+        }
+        const part = await request.file();
+        if (part?.fieldname !== "file") {
+          return fail(reply, 400, "No file: send it in a multipart field named file.");
+        }
+        const tooLarge = new FileRejected(
+          413,
+          `"${cleanName(part.filename)}" is larger than the ${formatBytes(files.maxBytes)} upload limit.`,
+        );
+        let bytes: Buffer;
+        try {
+          bytes = await part.toBuffer();
+        } catch (error) {
+          if (error instanceof scope.multipartErrors.RequestFileTooLargeError) throw tooLarge;
+          throw error;
+        }
+        // The parser cuts a file at the limit and may flag it only once the last chunk is read.
+        if (part.file.truncated) throw tooLarge;
+        const saved: FileRef = await files.save(owner.id, { name: part.filename, bytes });
+        return saved;
+      } catch (error) {
+        return failWith(reply, error);
+      }
+    });
+
+    scope.get<{ Params: { sha256: string }; Querystring: { share?: unknown } }>(
+      "/files/:sha256",
+      async (request, reply) => {
+        try {
+          const sha256 = request.params.sha256;
+          const share = request.query.share;
+          const shareId = typeof share === "string" && share.length <= 100 ? share : undefined;
+          if (!Sha256.safeParse(sha256).success) return notFound(reply);
+          const caller = await callerOf(request, reply);
+          const viewer = { viewerId: caller.user?.id ?? null, ...(shareId ? { shareId } : {}) };
+          // Anyone else gets what a missing file gets, so a hash leaks nothing.
+          const access = await files.access(viewer, sha256);
+          if (!access) return notFound(reply);
+          const stored = await files.read(sha256);
+          if (!stored) {
+            request.log.error({ sha256 }, "a file's bytes are missing from the store");
+            return notFound(reply);
+          }
+          const { mimeType } = stored;
+          reply
+            .header("x-content-type-options", "nosniff")
+            // Whatever the browser makes of it (SVG, HTML), it runs no script and loads nothing.
+            .header("content-security-policy", "default-src 'none'; sandbox")
+            .header("cross-origin-resource-policy", "same-origin")
+            .header("cache-control", CACHE_CONTROL)
+            .header("etag", `"${sha256}"`)
+            .header(
+              "content-disposition",
+              contentDisposition(
+                isImageType(mimeType) ? "inline" : "attachment",
+                access.name || `file-${sha256.slice(0, 12)}`,
+              ),
+            );
+          if (request.headers["if-none-match"] === `"${sha256}"`) return reply.code(304).send();
+          return reply
+            .type(isTextType(mimeType) ? `${mimeType}; charset=utf-8` : mimeType)
+            .send(Buffer.from(stored.bytes.buffer, stored.bytes.byteOffset, stored.bytes.length));
+        } catch (error) {
+          return failWith(reply, error);
+        }
+      },
+    );
+  });
+}
+
+function fail(reply: FastifyReply, statusCode: number, message: string) {
+  const body: FileError = { statusCode, error: ERROR_NAMES[statusCode] ?? "Error", message };
+  return reply.code(statusCode).send(body);
+}
+
+function notFound(reply: FastifyReply) {
+  return fail(reply, 404, "No such file.");
+}
+
+function failWith(reply: FastifyReply, error: unknown) {
+  if (error instanceof FileRejected) return fail(reply, error.status, error.message);
+  if (error instanceof TRPCError) {
+    return fail(reply, getHTTPStatusCodeFromError(error), error.message);
+  }
+  // Malformed multipart bodies and the like come with their own 4xx status.
+  const status = (error as { statusCode?: unknown }).statusCode;
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    return fail(reply, status, (error as Error).message);
+  }
+  throw error;
+}
+
+const ERROR_NAMES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  413: "Payload Too Large",
+  415: "Unsupported Media Type",
+  429: "Too Many Requests",
+};
+
+/** RFC 6266: an ASCII fallback name, and the exact one in UTF-8 for browsers that read it. */
+function contentDisposition(kind: "inline" | "attachment", name: string): string {
+  const fallback = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  const exact = encodeURIComponent(name).replace(
+    /['()*]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `${kind}; filename="${fallback}"; filename*=UTF-8''${exact}`;
+}

@@ -1,0 +1,176 @@
+import { DEFAULT_SETTINGS, type Message, type SharedConversation } from "@parley/shared";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { isTRPCClientError } from "@trpc/client";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { Link, navigate, useRouteParams } from "../../app/router.tsx";
+import { useTRPC, useTRPCClient } from "../../trpc.ts";
+import { messageOf } from "../chat/errors.ts";
+import { AssistantMessage, UserMessage } from "../chat/MessageView.tsx";
+import { useModelName } from "../chat/ModelPicker.tsx";
+import {
+  type BranchChoice,
+  buildTree,
+  rememberChoice,
+  shownPath,
+  siblingsOf,
+} from "../chat/tree.ts";
+import { titleOf } from "../conversations/groups.ts";
+import { useConversationCache } from "../conversations/useConversationCache.ts";
+import { useSettings } from "../settings/useSettings.ts";
+import { asMessage, choiceAlong, choiceInCopy } from "./branch.ts";
+import "./shares.css";
+
+/** `/s/:shareId`: a shared conversation, read-only, with a way to continue it as your own. */
+export default function SharePage() {
+  const { shareId = "" } = useRouteParams();
+  return <SharedView key={shareId} shareId={shareId} />;
+}
+
+function SharedView({ shareId }: { shareId: string }) {
+  const trpc = useTRPC();
+  const query = useQuery(trpc.shares.get.queryOptions({ shareId }));
+  const share = query.data;
+
+  useEffect(() => {
+    document.title = `${share ? titleOf(share) : "Shared conversation"} — Parley`;
+  }, [share]);
+
+  if (query.isPending) {
+    return (
+      <p className="page-loading muted" role="status">
+        Loading…
+      </p>
+    );
+  }
+  if (query.isError) {
+    const code = isTRPCClientError(query.error) ? query.error.data?.code : undefined;
+    // A malformed id is as missing as a revoked one.
+    const missing = code === "NOT_FOUND" || code === "BAD_REQUEST";
+    return (
+      <section className="not-found">
+        <h1>{missing ? "Shared conversation not found" : "Could not load this conversation"}</h1>
+        <p>
+          {missing
+            ? "This link does not lead to a shared conversation: it is mistyped, or its owner stopped sharing it."
+            : query.error.message}{" "}
+          <Link to="/">Start a new chat</Link>.
+        </p>
+      </section>
+    );
+  }
+  return <SharedTranscript share={query.data} />;
+}
+
+function SharedTranscript({ share }: { share: SharedConversation }) {
+  const settings = useSettings().settings ?? DEFAULT_SETTINGS;
+  const modelName = useModelName();
+  const messages = useMemo(
+    () => share.messages.map((message) => asMessage(message, share.shareId)),
+    [share],
+  );
+  const tree = useMemo(() => buildTree(messages), [messages]);
+  // The sharer's branch first; the reader's own choices at forks on top.
+  const [picked, setPicked] = useState<BranchChoice>({});
+  const choice = useMemo(
+    () => ({ ...choiceAlong(tree, share.leafId), ...picked }),
+    [tree, share.leafId, picked],
+  );
+  const path = useMemo(() => shownPath(tree, choice), [tree, choice]);
+  const onSelectBranch = useCallback(
+    (message: Message) =>
+      setPicked((current) => ({ ...current, [message.parentId ?? ""]: message.id })),
+    [],
+  );
+  const ignore = useCallback(() => {}, []);
+
+  return (
+    <div className="chat shared-chat" data-wrap-code={settings.wrapCode || undefined}>
+      <header className="chat-header">
+        <h1 className="chat-title" title={titleOf(share)}>
+          {titleOf(share)}
+        </h1>
+        <span className="badge badge-plain">Shared · read-only</span>
+      </header>
+      <div className="messages-scroller">
+        <div className="messages">
+          {path.map((message) =>
+            message.role === "user" ? (
+              <UserMessage
+                key={message.id}
+                message={message}
+                siblings={siblingsOf(tree, message)}
+                onSelectBranch={onSelectBranch}
+                busy={false}
+                onFailure={ignore}
+                editing={false}
+                onEditing={ignore}
+                sendKey={settings.sendKey}
+                shareId={share.shareId}
+              />
+            ) : (
+              <AssistantMessage
+                key={message.id}
+                message={message}
+                siblings={siblingsOf(tree, message)}
+                onSelectBranch={onSelectBranch}
+                busy={false}
+                onFailure={ignore}
+                isLeaf={!tree.children.get(message.id)?.length}
+                smoothing={false}
+                showReasoning={settings.showReasoning}
+                modelName={modelName(message.model)}
+                onTitle={ignore}
+                onEnded={ignore}
+              />
+            ),
+          )}
+        </div>
+      </div>
+      <ContinueBar share={share} path={path} />
+    </div>
+  );
+}
+
+/** "Continue this conversation": a copy of the share as the reader's own, at the branch shown. */
+function ContinueBar({ share, path }: { share: SharedConversation; path: readonly Message[] }) {
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const queryClient = useQueryClient();
+  const cache = useConversationCache();
+  const start = useMutation({
+    mutationFn: async () => {
+      const { conversationId } = await client.conversations.create.mutate({
+        fromShare: share.shareId,
+      });
+      const copy = await queryClient.fetchQuery(
+        trpc.conversations.get.queryOptions({ id: conversationId }),
+      );
+      const choice = choiceInCopy(share.messages, copy.messages, path);
+      if (choice) rememberChoice(conversationId, choice);
+      return conversationId;
+    },
+    onSuccess: (conversationId) => {
+      void cache.refreshList();
+      navigate(`/c/${conversationId}`);
+    },
+  });
+
+  return (
+    <div className="composer-area shared-continue">
+      {start.isError && (
+        <p role="alert" className="error composer-error">
+          Could not continue this conversation: {messageOf(start.error)}
+        </p>
+      )}
+      <div className="shared-continue-bar">
+        <p className="muted">
+          You are reading a conversation someone shared. Continue it to get your own copy to reply
+          to.
+        </p>
+        <button type="button" onClick={() => start.mutate()} disabled={start.isPending}>
+          {start.isPending ? "Copying…" : "Continue this conversation"}
+        </button>
+      </div>
+    </div>
+  );
+}
