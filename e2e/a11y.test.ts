@@ -1,14 +1,12 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestServer } from "../server/test/helpers/server.ts";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   newEmail,
-  newVisitor,
   screenshotOnFailure,
   signUpInBrowser,
-  startServerAndBrowser,
+  useAccountApp,
 } from "./helpers/account.ts";
 import { skipBrowserTests } from "./helpers/browser.ts";
 
@@ -51,24 +49,11 @@ function describeViolations(violations: Violation[]): string {
 }
 
 describe.skipIf(skipBrowserTests)("accessibility (axe-core) in Chromium", () => {
-  let server: TestServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-
-  beforeAll(async () => {
-    ({ server, browser } = await startServerAndBrowser());
-    ({ context, page } = await newVisitor(browser));
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
-  });
+  const app = useAccountApp({ watchErrors: false });
 
   /** Opens a screen and waits until it has rendered its content (not a loading state). */
   async function open(path: string, ready: (page: Page) => Promise<unknown>) {
+    const { page, server } = app;
     await page.goto(`${server.url}${path}`);
     await ready(page);
     await page.waitForFunction(
@@ -77,7 +62,7 @@ describe.skipIf(skipBrowserTests)("accessibility (axe-core) in Chromium", () => 
   }
 
   async function expectNoSeriousViolations(screen: string) {
-    const violations = await seriousViolations(page);
+    const violations = await seriousViolations(app.page);
     if (violations.length > 0) {
       console.log(`axe-core on ${screen}:\n${describeViolations(violations)}`);
     }
@@ -87,22 +72,25 @@ describe.skipIf(skipBrowserTests)("accessibility (axe-core) in Chromium", () => 
   for (const scheme of ["light", "dark"] as const) {
     describe(`in the ${scheme} colour scheme`, () => {
       beforeAll(async () => {
-        await page.emulateMedia({ colorScheme: scheme });
+        await app.page.emulateMedia({ colorScheme: scheme });
       });
 
       it("has no serious or critical violations on the chat screen", async () => {
+        const { page } = app;
         screenshotOnFailure(() => page, `a11y-chat-${scheme}`);
         await open("/", (p) => p.getByRole("textbox", { name: "Message" }).waitFor());
         await expectNoSeriousViolations(`/ (${scheme})`);
       });
 
       it("has no serious or critical violations on the settings screen", async () => {
+        const { page } = app;
         screenshotOnFailure(() => page, `a11y-settings-${scheme}`);
         await open("/settings", (p) => p.getByLabel("Temperature").waitFor());
         await expectNoSeriousViolations(`/settings (${scheme})`);
       });
 
       it("has no serious or critical violations on the sign-in screen, errors shown", async () => {
+        const { page } = app;
         screenshotOnFailure(() => page, `a11y-signin-${scheme}`);
         await open("/signin", (p) => p.getByRole("button", { name: "Sign in" }).waitFor());
         await expectNoSeriousViolations(`/signin (${scheme})`);
@@ -112,6 +100,7 @@ describe.skipIf(skipBrowserTests)("accessibility (axe-core) in Chromium", () => 
       });
 
       it("has no serious or critical violations on the API panel, a form with errors open", async () => {
+        const { page } = app;
         screenshotOnFailure(() => page, `a11y-panel-${scheme}`);
         const procedures = page.getByRole("navigation", { name: "Procedures" });
         await open("/panel", () => procedures.getByRole("button").first().waitFor());
@@ -129,6 +118,7 @@ describe.skipIf(skipBrowserTests)("accessibility (axe-core) in Chromium", () => 
   }
 
   it("has no serious or critical violations on the sign-up, sessions and tokens screens", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "a11y-account");
     await page.emulateMedia({ colorScheme: "light" });
     await open("/signup", (p) => p.getByRole("button", { name: "Create account" }).waitFor());

@@ -1,49 +1,30 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type ProviderAccount,
   startOidcProvider,
   type TestOidcProvider,
 } from "../server/test/helpers/oidc-provider.ts";
-import { CookieJar, createClient, type TestServer } from "../server/test/helpers/server.ts";
+import { CookieJar, createClient } from "../server/test/helpers/server.ts";
 import {
   clientLike,
   freePort,
   newEmail,
-  newVisitor,
   screenshotOnFailure,
   signUpInBrowser,
-  startServerAndBrowser,
+  useAccountApp,
 } from "./helpers/account.ts";
 import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 
 const PASSWORD = "correct horse battery";
 
 describe.skipIf(skipBrowserTests)("accounts in Chromium", () => {
-  let server: TestServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  const errors: string[] = [];
-
-  beforeAll(async () => {
-    ({ server, browser } = await startServerAndBrowser());
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  beforeEach(async () => {
-    await context?.close();
-    ({ context, page } = await newVisitor(browser, errors));
-  });
+  const app = useAccountApp({ visitor: "each" });
 
   const accountButton = (email: string) =>
-    page.getByRole("button", { name: `Account menu for ${email}` });
+    app.page.getByRole("button", { name: `Account menu for ${email}` });
 
   it("signs up with inline errors from the server, then shows the account in the header", async () => {
+    const { context, page, server } = app;
     screenshotOnFailure(() => page, "auth-signup");
     const email = newEmail("signup");
     await page.goto(`${server.url}/signup`);
@@ -93,6 +74,7 @@ describe.skipIf(skipBrowserTests)("accounts in Chromium", () => {
   });
 
   it("opens the account menu by keyboard and signs out from it", async () => {
+    const { context, page, server } = app;
     screenshotOnFailure(() => page, "auth-signout");
     const email = newEmail("signin");
     await signUpInBrowser(page, server.url, email, PASSWORD);
@@ -119,6 +101,7 @@ describe.skipIf(skipBrowserTests)("accounts in Chromium", () => {
   });
 
   it("signs in with the server's error for a wrong password, then returns to the page asked for", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "auth-signin");
     const email = newEmail("signin");
     await createClient(server.url, { jar: new CookieJar() }).auth.signUp.mutate({
@@ -143,6 +126,7 @@ describe.skipIf(skipBrowserTests)("accounts in Chromium", () => {
   });
 
   it("lists sessions with this browser marked, and revokes another", async () => {
+    const { context, page, server } = app;
     screenshotOnFailure(() => page, "auth-sessions");
     const email = newEmail("sessions");
     await signUpInBrowser(page, server.url, email, PASSWORD);
@@ -173,6 +157,7 @@ describe.skipIf(skipBrowserTests)("accounts in Chromium", () => {
   });
 
   it("creates an API token whose secret is shown once, with a working copy button", async () => {
+    const { context, page, server } = app;
     screenshotOnFailure(() => page, "auth-tokens");
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
     const email = newEmail("tokens");
@@ -233,6 +218,7 @@ describe.skipIf(skipBrowserTests)("accounts in Chromium", () => {
   });
 
   it("asks a guest to sign in on the sessions and tokens pages", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "auth-guest-pages");
     for (const path of ["/account/sessions", "/account/tokens"]) {
       await page.goto(`${server.url}${path}`);
@@ -246,37 +232,42 @@ describe.skipIf(skipBrowserTests)("accounts in Chromium", () => {
     expect(await page.getByRole("link", { name: /single sign-on/ }).count()).toBe(0);
   });
 
-  itLogsNoErrors(errors, "logs no errors in the page");
+  itLogsNoErrors(app.errors, "logs no errors in the page");
 });
 
 describe.skipIf(skipBrowserTests)("single sign-on in Chromium", () => {
   let provider: TestOidcProvider;
-  let server: TestServer;
-  let browser: Browser;
+  let port = 0;
 
+  // Registered before the app's hooks: the provider starts before the server, and stops after.
   beforeAll(async () => {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    provider = await startOidcProvider({ redirectUris: [`${url}/auth/oidc/callback`] });
-    ({ server, browser } = await startServerAndBrowser({
+    port = await freePort();
+    provider = await startOidcProvider({
+      redirectUris: [`http://127.0.0.1:${port}/auth/oidc/callback`],
+    });
+  });
+
+  afterAll(async () => {
+    await provider?.close();
+  });
+
+  const app = useAccountApp({
+    visitor: "none",
+    watchErrors: false,
+    server: () => ({
       port,
       env: {
-        PUBLIC_URL: url,
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
         OIDC_ISSUER: provider.issuer,
         OIDC_CLIENT_ID: provider.clientId,
         OIDC_CLIENT_SECRET: provider.clientSecret,
       },
-    }));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await provider?.close();
+    }),
   });
 
   it("signs in through the provider from the sign-in page and comes back where it started", async () => {
-    const { context, page } = await newVisitor(browser);
+    const { server } = app;
+    const { context, page } = await app.newVisitor();
     screenshotOnFailure(() => page, "auth-oidc");
     await page.goto(`${server.url}/signin?callback=${encodeURIComponent("/settings")}`);
     const button = page.getByRole("link", { name: "Continue with single sign-on" });
@@ -313,20 +304,15 @@ describe.skipIf(skipBrowserTests)("single sign-on in Chromium", () => {
 });
 
 describe.skipIf(skipBrowserTests)("a server that requires login, in Chromium", () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    ({ server, browser } = await startServerAndBrowser({ env: { REQUIRE_LOGIN: "true" } }));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+  const app = useAccountApp({
+    visitor: "none",
+    watchErrors: false,
+    server: { env: { REQUIRE_LOGIN: "true" } },
   });
 
   it("sends a visitor to sign in first, then back to the page they asked for", async () => {
-    const { context, page } = await newVisitor(browser);
+    const { server } = app;
+    const { context, page } = await app.newVisitor();
     screenshotOnFailure(() => page, "auth-require-login");
     await page.goto(`${server.url}/settings`);
     await page.waitForURL(`${server.url}/signin?callback=%2Fsettings`);

@@ -1,46 +1,24 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TestServer } from "../server/test/helpers/server.ts";
-import {
-  clientLike,
-  newEmail,
-  newVisitor,
-  screenshotOnFailure,
-  startServerAndBrowser,
-} from "./helpers/account.ts";
+import { describe, expect, it } from "vitest";
+import { clientLike, newEmail, screenshotOnFailure, useAccountApp } from "./helpers/account.ts";
 import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
+import { send } from "./helpers/chat.ts";
 
 describe.skipIf(skipBrowserTests)("the guest message limit in Chromium", () => {
-  let server: TestServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  const errors: string[] = [];
+  const app = useAccountApp({ server: { env: { GUEST_MESSAGE_LIMIT: "2" } } });
 
-  beforeAll(async () => {
-    ({ server, browser } = await startServerAndBrowser({ env: { GUEST_MESSAGE_LIMIT: "2" } }));
-    ({ context, page } = await newVisitor(browser, errors));
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  const banner = () => page.locator(".guest-banner");
+  const banner = () => app.page.locator(".guest-banner");
   const bannerSays = (text: string) => banner().filter({ hasText: text }).waitFor();
-  const prompt = () => page.getByRole("dialog", { name: "Sign in to keep chatting" });
+  const prompt = () => app.page.getByRole("dialog", { name: "Sign in to keep chatting" });
 
   it("counts down, blocks at zero with a sign-in prompt, and sign-up keeps the conversations", async () => {
+    const { context, page, server } = app;
     screenshotOnFailure(() => page, "guest-limit");
     await page.goto(server.url);
     await bannerSays("2 messages left");
     expect(await banner().getAttribute("role")).toBe("status");
 
     // One message through the chat: the banner counts it.
-    const input = page.getByRole("textbox", { name: "Message" });
-    await input.fill("Hello from a guest");
-    await input.press("Enter");
+    await send(page, "Hello from a guest");
     await page.waitForURL(/\/c\//);
     await bannerSays("1 message left");
 
@@ -94,5 +72,5 @@ describe.skipIf(skipBrowserTests)("the guest message limit in Chromium", () => {
     await account.messages.send.mutate({ conversationId, content: "Signed in now", mode: "new" });
   });
 
-  itLogsNoErrors(errors, "logs no errors in the page");
+  itLogsNoErrors(app.errors, "logs no errors in the page");
 });

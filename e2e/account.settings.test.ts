@@ -1,12 +1,9 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { TestServer } from "../server/test/helpers/server.ts";
+import { describe, expect, it } from "vitest";
 import {
   clientLike,
   countRequests,
-  newVisitor,
   screenshotOnFailure,
-  startServerAndBrowser,
+  useAccountApp,
 } from "./helpers/account.ts";
 import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 
@@ -14,40 +11,25 @@ import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 const QUIET_MS = 1_500;
 
 describe.skipIf(skipBrowserTests)("settings in Chromium", () => {
-  let server: TestServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  const errors: string[] = [];
-
-  beforeAll(async () => {
-    ({ server, browser } = await startServerAndBrowser());
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
   // Each test is a new guest, with default settings.
-  beforeEach(async () => {
-    await context?.close();
-    ({ context, page } = await newVisitor(browser, errors));
-  });
+  const app = useAccountApp({ visitor: "each" });
 
   const openSettings = async () => {
+    const { page, server } = app;
     await page.goto(`${server.url}/settings`);
     await page.getByRole("heading", { name: "Settings", level: 1 }).waitFor();
     await page.getByRole("checkbox", { name: /Smooth streaming/ }).waitFor();
   };
   const toggles = () => [
-    page.getByRole("checkbox", { name: /Smooth streaming/ }),
-    page.getByRole("checkbox", { name: /Show reasoning/ }),
-    page.getByRole("checkbox", { name: /Wrap long lines in code/ }),
+    app.page.getByRole("checkbox", { name: /Smooth streaming/ }),
+    app.page.getByRole("checkbox", { name: /Show reasoning/ }),
+    app.page.getByRole("checkbox", { name: /Wrap long lines in code/ }),
   ];
-  const saved = () => page.getByRole("status").filter({ hasText: "All changes saved" }).waitFor();
+  const saved = () =>
+    app.page.getByRole("status").filter({ hasText: "All changes saved" }).waitFor();
 
   it("sends three quick toggles as one settings.update, and they persist across a reload", async () => {
+    const { context, page, server } = app;
     screenshotOnFailure(() => page, "settings-toggles");
     await openSettings();
     const updates = countRequests(page, "settings.update");
@@ -91,6 +73,7 @@ describe.skipIf(skipBrowserTests)("settings in Chromium", () => {
   });
 
   it("applies the theme at once and keeps it across a reload", async () => {
+    const { context, page, server } = app;
     screenshotOnFailure(() => page, "settings-theme");
     await page.emulateMedia({ colorScheme: "light" });
     await openSettings();
@@ -122,6 +105,7 @@ describe.skipIf(skipBrowserTests)("settings in Chromium", () => {
   });
 
   it("saves the default model, system prompt, send key and per-model parameters", async () => {
+    const { context, page, server } = app;
     screenshotOnFailure(() => page, "settings-fields");
     await openSettings();
     const updates = countRequests(page, "settings.update");
@@ -181,6 +165,7 @@ describe.skipIf(skipBrowserTests)("settings in Chromium", () => {
   });
 
   it("shows a failed save, rolls the change back, and saves it on Try again", async () => {
+    const { context, page, server } = app;
     screenshotOnFailure(() => page, "settings-error");
     await openSettings();
     const wrap = page.getByRole("checkbox", { name: /Wrap long lines in code/ });
@@ -201,6 +186,7 @@ describe.skipIf(skipBrowserTests)("settings in Chromium", () => {
   });
 
   it("deletes all conversations only after confirming", async () => {
+    const { context, page, server } = app;
     screenshotOnFailure(() => page, "settings-delete-all");
     await openSettings();
     const client = await clientLike(context, server);
@@ -225,6 +211,7 @@ describe.skipIf(skipBrowserTests)("settings in Chromium", () => {
   });
 
   it("is usable by keyboard alone", async () => {
+    const { page } = app;
     screenshotOnFailure(() => page, "settings-keyboard");
     await openSettings();
     const updates = countRequests(page, "settings.update");
@@ -248,5 +235,5 @@ describe.skipIf(skipBrowserTests)("settings in Chromium", () => {
     expect(updates).toHaveLength(1);
   });
 
-  itLogsNoErrors(errors, "logs no errors in the page");
+  itLogsNoErrors(app.errors, "logs no errors in the page");
 });

@@ -1,29 +1,15 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, type TestServer } from "../server/test/helpers/server.ts";
-import { itLogsNoErrors, skipBrowserTests, startWithBrowser } from "./helpers/browser.ts";
-import { screenshotOnFailure, watchErrors } from "./helpers/chat.ts";
+import { describe, expect, it } from "vitest";
+import { startTestServer } from "../server/test/helpers/server.ts";
+import { itLogsNoErrors, skipBrowserTests, useBrowserApp } from "./helpers/browser.ts";
+import { newChatVisitor, screenshotOnFailure } from "./helpers/chat.ts";
 
 describe.skipIf(skipBrowserTests)("the web app in Chromium", () => {
-  let server: TestServer;
-  let browser: Browser;
-  let page: Page;
-  const consoleErrors: string[] = [];
-
-  beforeAll(async () => {
-    ({ server, browser } = await startWithBrowser(startTestServer()));
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    watchErrors(page, consoleErrors);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  // A plain test server (the chat helpers' one has no rate limits) and a chat visitor.
+  const app = useBrowserApp(() => startTestServer(), newChatVisitor);
 
   /** The model picker's options, as the user sees them. */
   const pickerModels = async () => {
-    const picker = page.getByRole("combobox", { name: "Model" });
+    const picker = app.page.getByRole("combobox", { name: "Model" });
     await expect.poll(() => picker.isEnabled()).toBe(true);
     return picker.locator("option").evaluateAll((options) =>
       options.map((option) => ({
@@ -34,6 +20,7 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", () => {
   };
 
   it("opens a new chat offering every configured model, with the demo-mode banner", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "app-new-chat");
     const { models, demo, defaultModel } = await server.client.models.list.query();
     expect(demo).toBe(true);
@@ -51,6 +38,7 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", () => {
   });
 
   it("loads the app from a deep link and on reload", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "app-deep-link");
     const response = await page.goto(`${server.url}/some/route`);
     expect(response?.status()).toBe(200);
@@ -67,5 +55,5 @@ describe.skipIf(skipBrowserTests)("the web app in Chromium", () => {
     expect(new URL(page.url()).pathname).toBe("/");
   });
 
-  itLogsNoErrors(consoleErrors);
+  itLogsNoErrors(app.errors);
 });

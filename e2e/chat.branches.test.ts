@@ -1,42 +1,26 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 import {
   answerSettled,
-  type ChatServer,
-  composer,
   lastAnswer,
   lastAnswerId,
-  newChatVisitor,
   screenshotOnFailure,
+  sendFollowUp,
   shownText,
-  startChatApp,
   startConversation,
+  useChatApp,
 } from "./helpers/chat.ts";
 
 describe.skipIf(skipBrowserTests)("branches in Chromium", () => {
-  let server: ChatServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  const errors: string[] = [];
+  const app = useChatApp();
 
-  beforeAll(async () => {
-    ({ server, browser } = await startChatApp());
-    ({ context, page } = await newChatVisitor(browser, errors));
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
-  });
-
-  const question = () => page.getByRole("article", { name: "Your message" }).last();
+  const question = () => app.page.getByRole("article", { name: "Your message" }).last();
   const position = async (article: ReturnType<Page["locator"]>) =>
     (await article.getByRole("group", { name: "Branches" }).textContent())?.replace(/[‹›\s]/g, "");
 
   it("retry and edit make branches; ‹ 1 / 2 › switches them; the shown path survives a reload", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "chat-branches");
     await startConversation(page, server.url, "What is a river?");
     await answerSettled(page);
@@ -90,10 +74,7 @@ describe.skipIf(skipBrowserTests)("branches in Chromium", () => {
     expect(await position(lastAnswer(page))).toBe("1/2");
 
     // A follow-up goes under the shown answer.
-    await composer(page).fill("And then?");
-    await composer(page).press("Enter");
-    await expect.poll(() => page.getByRole("article", { name: "Answer" }).count()).toBe(2);
-    await answerSettled(page);
+    await sendFollowUp(page, "And then?", 2);
     const followUp = await server.database.db.message.findFirst({
       where: { content: "And then?" },
     });
@@ -101,6 +82,7 @@ describe.skipIf(skipBrowserTests)("branches in Chromium", () => {
   });
 
   it("deletes a branch after confirming", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "chat-branch-delete");
     await lastAnswer(page).getByRole("button", { name: "Delete branch" }).click();
     const dialog = page.getByRole("dialog", { name: "Delete this branch?" });
@@ -112,6 +94,7 @@ describe.skipIf(skipBrowserTests)("branches in Chromium", () => {
   });
 
   it("changes the model and system prompt, and shows the exact prompt of an answer", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "chat-conversation-settings");
     const { models } = await server.client.models.list.query();
     const other = models.at(-1);
@@ -129,10 +112,7 @@ describe.skipIf(skipBrowserTests)("branches in Chromium", () => {
     await expect.poll(async () => (await stored())?.systemPrompt).toBe("Answer like a sailor.");
     expect(await dialog.count()).toBe(0);
 
-    await composer(page).fill("Where are we?");
-    await composer(page).press("Enter");
-    await expect.poll(() => page.getByRole("article", { name: "Answer" }).count()).toBe(2);
-    await answerSettled(page);
+    await sendFollowUp(page, "Where are we?", 2);
     expect(await lastAnswer(page).locator(".message-facts").textContent()).toContain(other.name);
 
     await lastAnswer(page).getByRole("button", { name: "Inspect prompt" }).click();
@@ -146,5 +126,5 @@ describe.skipIf(skipBrowserTests)("branches in Chromium", () => {
     expect(await prompt.count()).toBe(0);
   });
 
-  itLogsNoErrors(errors);
+  itLogsNoErrors(app.errors);
 });

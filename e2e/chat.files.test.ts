@@ -2,19 +2,18 @@
 // messages, and uploads that must not run script when opened (issue 6, acceptance 2 and 3).
 
 import { createHash } from "node:crypto";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { answerRequests } from "../server/test/helpers/session.ts";
 import type { FileRef } from "../shared/src/files.ts";
 import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 import {
   answerSettled,
-  type ChatServer,
   composer,
   lastAnswer,
-  newChatVisitor,
   screenshotOnFailure,
-  startChatApp,
+  send,
+  sendFirst,
+  useChatApp,
 } from "./helpers/chat.ts";
 
 /** A real 1×1 PNG. */
@@ -30,28 +29,14 @@ const LIMIT = 1024 * 1024;
 const sha256Of = (bytes: Uint8Array | string) => createHash("sha256").update(bytes).digest("hex");
 
 describe.skipIf(skipBrowserTests)("attachments in Chromium", () => {
-  let server: ChatServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  const errors: string[] = [];
+  const app = useChatApp({ server: { env: { UPLOAD_MAX_BYTES: String(LIMIT) } } });
 
-  beforeAll(async () => {
-    ({ server, browser } = await startChatApp({ env: { UPLOAD_MAX_BYTES: String(LIMIT) } }));
-    ({ context, page } = await newChatVisitor(browser, errors));
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
-  });
-
-  const fileInput = () => page.locator('input[type="file"]');
-  const tray = () => page.getByRole("list", { name: "Attachments" });
+  const fileInput = () => app.page.locator('input[type="file"]');
+  const tray = () => app.page.getByRole("list", { name: "Attachments" });
 
   /** Opens a new chat with the vision model, ready for files. */
   async function newVisionChat() {
+    const { page, server } = app;
     await page.goto(server.url);
     await page.getByRole("combobox", { name: "Model" }).selectOption("parley-demo-vision");
     await composer(page).waitFor();
@@ -59,6 +44,7 @@ describe.skipIf(skipBrowserTests)("attachments in Chromium", () => {
 
   /** Waits until every image on `scope` has loaded, and says how many there are. */
   async function loadedImages(selector: string) {
+    const { page } = app;
     await page.waitForFunction((css) => {
       const images = [...document.querySelectorAll<HTMLImageElement>(css)];
       return images.length > 0 && images.every((image) => image.complete && image.naturalWidth > 0);
@@ -67,6 +53,7 @@ describe.skipIf(skipBrowserTests)("attachments in Chromium", () => {
   }
 
   it("attaches a text file and an image with the file button, sends them, and shows them", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "chat-files-button");
     await newVisionChat();
     await fileInput().setInputFiles([
@@ -82,9 +69,7 @@ describe.skipIf(skipBrowserTests)("attachments in Chromium", () => {
     await expect.poll(() => tray().textContent()).toContain("notes.md");
     expect(await tray().textContent()).toContain(`${NOTES.length} bytes`);
 
-    await composer(page).fill("What do you see?");
-    await composer(page).press("Enter");
-    await page.waitForURL(/\/c\/[^/]+$/);
+    await sendFirst(page, "What do you see?");
     expect(await answerSettled(page)).toBe("done");
     expect(await lastAnswer(page).locator(".markdown").textContent()).not.toBe("");
     // The composer is empty again.
@@ -111,6 +96,7 @@ describe.skipIf(skipBrowserTests)("attachments in Chromium", () => {
   });
 
   it("takes a pasted image and a dropped file, and sends files with no text", async () => {
+    const { page } = app;
     screenshotOnFailure(() => page, "chat-files-paste-drop");
     await newVisionChat();
     const png = [...PNG];
@@ -147,6 +133,7 @@ describe.skipIf(skipBrowserTests)("attachments in Chromium", () => {
   });
 
   it("shows why a file is refused, next to the composer, and sends nothing", async () => {
+    const { page } = app;
     screenshotOnFailure(() => page, "chat-files-refused");
     await newVisionChat();
     await fileInput().setInputFiles([
@@ -168,12 +155,12 @@ describe.skipIf(skipBrowserTests)("attachments in Chromium", () => {
   });
 
   it("refuses an image for a model that cannot see, with the server's reason", async () => {
+    const { page, server } = app;
     await page.goto(server.url);
     await page.getByRole("combobox", { name: "Model" }).selectOption("parley-demo");
     await fileInput().setInputFiles([{ name: "cat.png", mimeType: "image/png", buffer: PNG }]);
     await expect.poll(() => tray().locator('[data-status="ready"]').count()).toBe(1);
-    await composer(page).fill("Look");
-    await composer(page).press("Enter");
+    await send(page, "Look");
     await expect
       .poll(() => page.locator(".composer-error").textContent())
       .toContain('Parley Demo cannot read images ("cat.png")');
@@ -181,14 +168,10 @@ describe.skipIf(skipBrowserTests)("attachments in Chromium", () => {
     expect(await tray().locator("li").count()).toBe(1);
   });
 
-  itLogsNoErrors(errors);
+  itLogsNoErrors(app.errors);
 });
 
 describe.skipIf(skipBrowserTests)("uploads opened in Chromium run no script", () => {
-  let server: ChatServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
   /** Requests to /beacon: what a script in an upload would call. */
   const beacons: string[] = [];
 
@@ -204,27 +187,25 @@ describe.skipIf(skipBrowserTests)("uploads opened in Chromium run no script", ()
     "</body></html>",
   ].join("");
 
-  beforeAll(async () => {
-    ({ server, browser } = await startChatApp());
+  const app = useChatApp({
     // No error watching here: blocked scripts are reported as console errors, on purpose.
-    context = await browser.newContext({ acceptDownloads: true });
-    page = await context.newPage();
-    context.on("request", (request) => {
-      if (new URL(request.url()).pathname === "/beacon") beacons.push(request.url());
-    });
-    await page.goto(server.url);
-    await composer(page).waitFor();
+    visit: async (browser) => {
+      const context = await browser.newContext({ acceptDownloads: true });
+      return { context, page: await context.newPage() };
+    },
   });
 
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
+  beforeAll(async () => {
+    app.context.on("request", (request) => {
+      if (new URL(request.url()).pathname === "/beacon") beacons.push(request.url());
+    });
+    await app.page.goto(app.server.url);
+    await composer(app.page).waitFor();
   });
 
   /** Uploads as this page's owner (its guest session), as the SPA does. */
   function upload(name: string, text: string): Promise<FileRef> {
-    return page.evaluate(
+    return app.page.evaluate(
       async ({ name, text }) => {
         const form = new FormData();
         form.append("file", new File([text], name));
@@ -237,12 +218,13 @@ describe.skipIf(skipBrowserTests)("uploads opened in Chromium run no script", ()
   }
 
   /** Gives a script the time to run, if it were going to. */
-  const settle = () => page.waitForTimeout(500);
+  const settle = () => app.page.waitForTimeout(500);
 
   it.each([
     { kind: "SVG", name: "drawing.svg", body: SVG, mimeType: "image/svg+xml" },
     { kind: "HTML", name: "page.html", body: HTML, mimeType: "text/html" },
   ])("an $kind upload opened by its owner downloads instead of running", async (file) => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, `chat-files-${file.kind}`);
     const saved = await upload(file.name, file.body);
     expect(saved.mimeType).toBe(file.mimeType);
@@ -290,10 +272,10 @@ describe.skipIf(skipBrowserTests)("uploads opened in Chromium run no script", ()
 
   it("keeps a stranger out: another visitor gets 404 for the owner's file", async () => {
     const saved = await upload("secret.md", "# secret\n");
-    const stranger = await browser.newContext();
+    const stranger = await app.browser.newContext();
     try {
       const other = await stranger.newPage();
-      const response = await other.goto(`${server.url}/files/${saved.sha256}`);
+      const response = await other.goto(`${app.server.url}/files/${saved.sha256}`);
       expect(response?.status()).toBe(404);
       expect(await other.textContent("body")).not.toContain("secret");
     } finally {

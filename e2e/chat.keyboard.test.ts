@@ -1,37 +1,19 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 import {
   answerSettled,
-  type ChatServer,
   lastAnswer,
-  newChatVisitor,
   screenshotOnFailure,
-  startChatApp,
+  useChatApp,
   waitForShown,
 } from "./helpers/chat.ts";
 
 describe.skipIf(skipBrowserTests)("the keyboard alone", () => {
-  let server: ChatServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  const errors: string[] = [];
-
-  beforeAll(async () => {
-    ({ server, browser } = await startChatApp());
-    ({ context, page } = await newChatVisitor(browser, errors));
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
-  });
+  const app = useChatApp();
 
   /** What has the focus: its role-ish tag and accessible label. */
   const focused = () =>
-    page.evaluate(() => {
+    app.page.evaluate(() => {
       const element = document.activeElement as HTMLElement | null;
       return {
         tag: element?.tagName.toLowerCase(),
@@ -48,12 +30,13 @@ describe.skipIf(skipBrowserTests)("the keyboard alone", () => {
   const shiftTabTo = async (label: string) => {
     for (let presses = 0; presses < 15; presses += 1) {
       if ((await focused()).label === label) return;
-      await page.keyboard.press("Shift+Tab");
+      await app.page.keyboard.press("Shift+Tab");
     }
     throw new Error(`no "${label}" within 15 presses of Shift+Tab`);
   };
 
   it("starts a chat, sends, stops, retries and edits without the mouse", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "chat-keyboard");
     await page.goto(server.url);
     // A new chat puts the cursor in the message input.
@@ -102,5 +85,5 @@ describe.skipIf(skipBrowserTests)("the keyboard alone", () => {
     await expect.poll(focused).toEqual({ tag: "textarea", label: "Message" });
   });
 
-  itLogsNoErrors(errors);
+  itLogsNoErrors(app.errors);
 });

@@ -1,15 +1,13 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 import {
   answerSettled,
-  type ChatServer,
   lastAnswer,
   lastAnswerId,
-  newChatVisitor,
   screenshotOnFailure,
-  startChatApp,
   startConversation,
+  useChatApp,
 } from "./helpers/chat.ts";
 
 const CODE = 'def greet(name: str) -> str:\n    return f"Hello, {name}!"\n\nprint(greet("Parley"))';
@@ -46,16 +44,11 @@ const ANSWER = [
 ].join("\n");
 
 describe.skipIf(skipBrowserTests)("markdown in Chromium", () => {
-  let server: ChatServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
+  const app = useChatApp();
   let conversationUrl: string;
-  const errors: string[] = [];
 
   beforeAll(async () => {
-    ({ server, browser } = await startChatApp());
-    ({ context, page } = await newChatVisitor(browser, errors));
+    const { context, page, server } = app;
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
     // The mock writes prose; the answer under test is put in place as if a model had written it.
     const id = await startConversation(
@@ -73,15 +66,10 @@ describe.skipIf(skipBrowserTests)("markdown in Chromium", () => {
     await lastAnswer(page).locator("table").waitFor();
   });
 
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
-  });
-
-  const markdown = () => lastAnswer(page).locator(".markdown");
+  const markdown = () => lastAnswer(app.page).locator(".markdown");
 
   it("renders a table, highlighted code with a working copy button, math and task lists", async () => {
+    const { page } = app;
     screenshotOnFailure(() => page, "chat-markdown");
     const rows = await markdown()
       .locator("table tr")
@@ -128,6 +116,7 @@ describe.skipIf(skipBrowserTests)("markdown in Chromium", () => {
   });
 
   it("executes none of the HTML, scripts or javascript: links in a message", async () => {
+    const { page } = app;
     screenshotOnFailure(() => page, "chat-markdown-xss");
     const attacks = lastAnswer(page);
     // Shown as text, not turned into elements.
@@ -149,6 +138,7 @@ describe.skipIf(skipBrowserTests)("markdown in Chromium", () => {
   });
 
   it("looks right at 1280×800 and 390×844 (screenshots in /tmp)", async () => {
+    const { context, page } = app;
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.goto(conversationUrl);
     await lastAnswer(page).locator(".katex").first().waitFor();
@@ -188,5 +178,5 @@ describe.skipIf(skipBrowserTests)("markdown in Chromium", () => {
     await page.emulateMedia({ colorScheme: "light" });
   });
 
-  itLogsNoErrors(errors);
+  itLogsNoErrors(app.errors);
 });

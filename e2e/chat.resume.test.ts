@@ -1,16 +1,14 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeEach, describe, expect, it } from "vitest";
 import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 import {
   answerSettled,
-  type ChatServer,
   lastAnswer,
   lastAnswerId,
-  newChatVisitor,
   savedMessage,
   screenshotOnFailure,
-  startChatApp,
   startConversation,
+  useChatApp,
   waitForShown,
 } from "./helpers/chat.ts";
 
@@ -18,31 +16,17 @@ import {
 const SLOW = "[[mock tokens=300 delay=10]]";
 
 describe.skipIf(skipBrowserTests)("streams that survive reloads and dropped connections", () => {
-  let server: ChatServer;
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-  let page: Page;
-  const errors: string[] = [];
-
-  beforeAll(async () => {
-    ({ server, browser } = await startChatApp());
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const app = useChatApp({ visitor: "each" });
 
   beforeEach(async () => {
-    await context?.close();
-    ({ context, page } = await newChatVisitor(browser, errors));
+    const { context, server } = app;
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
   });
 
   /** The exact source text the page holds for the last answer, through its copy button. */
   const copiedAnswer = async () => {
-    await lastAnswer(page).getByRole("button", { name: "Copy answer" }).click();
-    return page.evaluate(() => navigator.clipboard.readText());
+    await lastAnswer(app.page).getByRole("button", { name: "Copy answer" }).click();
+    return app.page.evaluate(() => navigator.clipboard.readText());
   };
 
   /**
@@ -64,6 +48,7 @@ describe.skipIf(skipBrowserTests)("streams that survive reloads and dropped conn
   };
 
   it("resumes after a reload mid-stream, from the last event id, ending with exactly the saved text", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "chat-resume-reload");
     await startConversation(page, server.url, `Describe a garden ${SLOW}`);
     await waitForShown(page, 150);
@@ -83,6 +68,7 @@ describe.skipIf(skipBrowserTests)("streams that survive reloads and dropped conn
   });
 
   it("shows “reconnecting…” while offline for 3 s, then resumes with exactly the saved text", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "chat-resume-offline");
     await startConversation(page, server.url, `Describe a bridge ${SLOW}`);
     await waitForShown(page, 100);
@@ -115,5 +101,5 @@ describe.skipIf(skipBrowserTests)("streams that survive reloads and dropped conn
     expect(await copiedAnswer()).toBe(saved.content);
   });
 
-  itLogsNoErrors(errors);
+  itLogsNoErrors(app.errors);
 });

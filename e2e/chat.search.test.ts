@@ -2,20 +2,11 @@
 // results show a highlighted snippet, and a result opens its conversation on the branch of the
 // matching message, scrolled into view.
 
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CookieJar, createClient } from "../server/test/helpers/server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
 import { readStream } from "../server/test/helpers/session.ts";
+import type { Client } from "./helpers/account.ts";
 import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
-import {
-  type ChatServer,
-  composer,
-  newChatVisitor,
-  screenshotOnFailure,
-  startChatApp,
-} from "./helpers/chat.ts";
-
-type Client = ReturnType<typeof createClient>;
+import { guestClient, screenshotOnFailure, useChatApp } from "./helpers/chat.ts";
 
 /** Sends (or edits `editOf` into) `content` and waits for the answer; returns both ids. */
 async function say(
@@ -34,23 +25,13 @@ async function say(
 }
 
 describe.skipIf(skipBrowserTests)("search in Chromium", () => {
-  let server: ChatServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  const errors: string[] = [];
+  const app = useChatApp();
   let birds = "";
   let target = "";
 
   beforeAll(async () => {
-    ({ server, browser } = await startChatApp());
-    ({ context, page } = await newChatVisitor(browser, errors));
-    await page.goto(server.url);
-    await composer(page).waitFor();
     // The page's guest, driven from here too.
-    const jar = new CookieJar();
-    for (const cookie of await context.cookies()) jar.cookies.set(cookie.name, cookie.value);
-    const client = createClient(server.url, { jar });
+    const client = await guestClient(app);
 
     // Long answers, so the conversation scrolls. Q3 forks three ways: the second branch asks
     // about the shoebill and goes on; the third (the newest, so the one shown) does not.
@@ -72,17 +53,12 @@ describe.skipIf(skipBrowserTests)("search in Chromium", () => {
     await say(client, fish, "Tell me about salmon and the shoal they swim in");
   });
 
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
-  });
-
-  const sidebar = () => page.getByRole("navigation", { name: "Conversations" });
+  const sidebar = () => app.page.getByRole("navigation", { name: "Conversations" });
   const searchBox = () => sidebar().getByRole("searchbox", { name: "Search conversations" });
   const results = () => sidebar().getByRole("region", { name: "Search results" });
 
   it("searches as one types, and opens the result at the matching message's branch", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "chat-search");
     await page.goto(server.url);
     await sidebar().getByRole("link", { name: "Birds" }).waitFor();
@@ -137,7 +113,7 @@ describe.skipIf(skipBrowserTests)("search in Chromium", () => {
   });
 
   it("shows no results for words found nowhere, and the list again when cleared", async () => {
-    screenshotOnFailure(() => page, "chat-search-empty");
+    screenshotOnFailure(() => app.page, "chat-search-empty");
     await searchBox().fill("zebra");
     await results().getByText("No conversations match “zebra”.").waitFor();
     await searchBox().press("Escape");
@@ -145,5 +121,5 @@ describe.skipIf(skipBrowserTests)("search in Chromium", () => {
     expect(await results().count()).toBe(0);
   });
 
-  itLogsNoErrors(errors);
+  itLogsNoErrors(app.errors);
 });

@@ -1,55 +1,32 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CookieJar, createClient } from "../server/test/helpers/server.ts";
+import { beforeAll, describe, expect, it } from "vitest";
 import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
-import {
-  type ChatServer,
-  composer,
-  newChatVisitor,
-  screenshotOnFailure,
-  startChatApp,
-} from "./helpers/chat.ts";
+import { guestClient, screenshotOnFailure, useChatApp } from "./helpers/chat.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 describe.skipIf(skipBrowserTests)("the conversation list", () => {
-  let server: ChatServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  const errors: string[] = [];
+  const app = useChatApp();
 
   beforeAll(async () => {
-    ({ server, browser } = await startChatApp());
-    ({ context, page } = await newChatVisitor(browser, errors));
     // The page's guest, also driven from here: 35 conversations, more than one page of the list.
-    await page.goto(server.url);
-    await composer(page).waitFor();
-    const jar = new CookieJar();
-    for (const cookie of await context.cookies()) jar.cookies.set(cookie.name, cookie.value);
-    const client = createClient(server.url, { jar });
+    const client = await guestClient(app);
     const now = Date.now();
     const ages = [0, 1, 3, 20]; // today, yesterday, previous 7 days, older
     for (let index = 0; index < 35; index += 1) {
       const { conversationId } = await client.conversations.create.mutate();
       const age = ages[index % ages.length] ?? 0;
-      await server.database.db.conversation.update({
+      await app.server.database.db.conversation.update({
         where: { id: conversationId },
         data: { title: `Topic ${index}`, updatedAt: new Date(now - age * DAY_MS - index * 1000) },
       });
     }
   });
 
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
-  });
-
-  const sidebar = () => page.getByRole("navigation", { name: "Conversations" });
+  const sidebar = () => app.page.getByRole("navigation", { name: "Conversations" });
   const links = () => sidebar().getByRole("link");
 
   it("groups by day and loads more as it scrolls", async () => {
+    const { page } = app;
     screenshotOnFailure(() => page, "chat-sidebar");
     await page.reload();
     await expect.poll(() => links().count()).toBeGreaterThanOrEqual(30);
@@ -71,6 +48,7 @@ describe.skipIf(skipBrowserTests)("the conversation list", () => {
   });
 
   it("renames in place and deletes after confirming", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "chat-sidebar-edit");
     await sidebar().getByRole("button", { name: "Rename “Topic 0”" }).click();
     const field = sidebar().getByRole("textbox", { name: "Conversation title" });
@@ -107,5 +85,5 @@ describe.skipIf(skipBrowserTests)("the conversation list", () => {
     );
   });
 
-  itLogsNoErrors(errors);
+  itLogsNoErrors(app.errors);
 });

@@ -1,26 +1,16 @@
 import { gzipSync } from "node:zlib";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { skipBrowserTests } from "./helpers/browser.ts";
-import { type ChatServer, composer, newChatVisitor, startChatApp } from "./helpers/chat.ts";
+import { composer, newChatVisitor, useChatApp } from "./helpers/chat.ts";
 
 /** The budget for the JavaScript the first page (/) loads, gzipped. */
 const BUDGET_KB = 250;
 
 describe.skipIf(skipBrowserTests)("the first page's weight", () => {
-  let server: ChatServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    ({ server, browser } = await startChatApp());
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const app = useChatApp({ visitor: "none" });
 
   it(`loads under ${BUDGET_KB} KB of gzipped JavaScript for /, and none of the heavy renderers`, async () => {
+    const { browser, server } = app;
     const { context, page } = await newChatVisitor(browser, []);
     const scripts: { url: string; body: Promise<Buffer> }[] = [];
     page.on("response", (response) => {

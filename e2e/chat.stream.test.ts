@@ -1,44 +1,24 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 import {
   answerSettled,
-  type ChatServer,
   conversationIdOf,
   lastAnswer,
   lastAnswerId,
-  newChatVisitor,
   plain,
   savedMessage,
   screenshotOnFailure,
   shownText,
-  startChatApp,
   startConversation,
+  useChatApp,
   waitForShown,
 } from "./helpers/chat.ts";
 
 describe.skipIf(skipBrowserTests)("chatting in Chromium", () => {
-  let server: ChatServer;
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-  let page: Page;
-  const errors: string[] = [];
-
-  beforeAll(async () => {
-    ({ server, browser } = await startChatApp());
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  beforeEach(async () => {
-    await context?.close();
-    ({ context, page } = await newChatVisitor(browser, errors));
-  });
+  const app = useChatApp({ visitor: "each" });
 
   it("streams an answer and its title; a stop keeps it, marked interrupted; continue finishes it", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "chat-stream");
     const conversationId = await startConversation(
       page,
@@ -87,6 +67,7 @@ describe.skipIf(skipBrowserTests)("chatting in Chromium", () => {
   });
 
   it("shows a failed answer's error inline, with a retry button that writes another answer", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "chat-error");
     await startConversation(page, server.url, "Fail please [[mock tokens=40 fail=after:5]]");
     expect(await answerSettled(page)).toBe("error");
@@ -102,5 +83,5 @@ describe.skipIf(skipBrowserTests)("chatting in Chromium", () => {
     await answerSettled(page);
   });
 
-  itLogsNoErrors(errors);
+  itLogsNoErrors(app.errors);
 });

@@ -1,42 +1,26 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 import {
   answerSettled,
-  type ChatServer,
-  composer,
   lastAnswer,
-  newChatVisitor,
   plain,
   savedMessage,
   screenshotOnFailure,
+  send,
   shownText,
-  startChatApp,
   startConversation,
+  useChatApp,
   waitForShown,
   watchErrors,
 } from "./helpers/chat.ts";
 
 describe.skipIf(skipBrowserTests)("two tabs in Chromium", () => {
-  let server: ChatServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let first: Page;
+  const app = useChatApp();
   let second: Page;
-  const errors: string[] = [];
-
-  beforeAll(async () => {
-    ({ server, browser } = await startChatApp());
-    ({ context, page: first } = await newChatVisitor(browser, errors));
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
-  });
 
   it("streams a generation started in one tab live in the other, with the sidebar's running dot", async () => {
+    const { server, context, page: first, errors } = app;
     screenshotOnFailure(() => second, "chat-tabs");
     const conversationId = await startConversation(first, server.url, "Hello there");
     await answerSettled(first);
@@ -48,8 +32,7 @@ describe.skipIf(skipBrowserTests)("two tabs in Chromium", () => {
     await lastAnswer(second).waitFor();
     expect(await second.getByRole("article", { name: "Answer" }).count()).toBe(1);
 
-    await composer(first).fill("Tell me more [[mock tokens=250 delay=12]]");
-    await composer(first).press("Enter");
+    await send(first, "Tell me more [[mock tokens=250 delay=12]]");
 
     // The other tab picks it up while it is being written.
     await expect.poll(() => second.getByRole("article", { name: "Answer" }).count()).toBe(2);
@@ -73,5 +56,5 @@ describe.skipIf(skipBrowserTests)("two tabs in Chromium", () => {
     await expect.poll(() => dot.count()).toBe(0);
   });
 
-  itLogsNoErrors(errors);
+  itLogsNoErrors(app.errors);
 });

@@ -1,17 +1,14 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 import {
   answerSettled,
-  type ChatServer,
   lastAnswerId,
-  newChatVisitor,
   plain,
   savedMessage,
   screenshotOnFailure,
   shownText,
-  startChatApp,
   startConversation,
+  useChatApp,
 } from "./helpers/chat.ts";
 
 const TOKENS = 5_000;
@@ -48,24 +45,10 @@ function instrument() {
 }
 
 describe.skipIf(skipBrowserTests)("a long answer at full speed", () => {
-  let server: ChatServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  const errors: string[] = [];
-
-  beforeAll(async () => {
-    ({ server, browser } = await startChatApp());
-    ({ context, page } = await newChatVisitor(browser, errors));
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
-  });
+  const app = useChatApp();
 
   it(`shows a ${TOKENS.toLocaleString("en")}-token answer as fast as it arrives, completely`, async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "chat-throughput");
     await page.addInitScript(instrument);
     await startConversation(
@@ -108,5 +91,5 @@ describe.skipIf(skipBrowserTests)("a long answer at full speed", () => {
     expect(complete - lastArrival).toBeLessThan(500);
   }, 90_000);
 
-  itLogsNoErrors(errors);
+  itLogsNoErrors(app.errors);
 });

@@ -3,40 +3,19 @@
 // conversation as a Parley export.
 
 import { readFile } from "node:fs/promises";
-import type { Browser, BrowserContext, Download, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Download, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { CHATGPT_SAMPLE } from "../server/test/helpers/chatgpt-sample.ts";
 import { ParleyExport } from "../shared/src/exchange.ts";
 import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
-import {
-  type ChatServer,
-  newChatVisitor,
-  screenshotOnFailure,
-  startChatApp,
-} from "./helpers/chat.ts";
+import { screenshotOnFailure, useChatApp } from "./helpers/chat.ts";
 
 describe.skipIf(skipBrowserTests)("export and import in Chromium", () => {
-  let server: ChatServer;
-  let browser: Browser;
-  let context: BrowserContext;
-  let page: Page;
-  const errors: string[] = [];
+  const app = useChatApp({ timeout: 8_000 });
 
-  beforeAll(async () => {
-    ({ server, browser } = await startChatApp());
-    ({ context, page } = await newChatVisitor(browser, errors));
-    page.setDefaultTimeout(8_000);
-  });
-
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await server?.close();
-  });
-
-  const sidebar = () => page.getByRole("navigation", { name: "Conversations" });
-  const question = () => page.getByRole("article", { name: "Your message" }).last();
-  const answer = () => page.getByRole("article", { name: "Answer" }).last();
+  const sidebar = () => app.page.getByRole("navigation", { name: "Conversations" });
+  const question = () => app.page.getByRole("article", { name: "Your message" }).last();
+  const answer = () => app.page.getByRole("article", { name: "Answer" }).last();
   const position = async (article: ReturnType<Page["locator"]>) =>
     (await article.getByRole("group", { name: "Branches" }).textContent())?.replace(/[‹›\s]/g, "");
 
@@ -46,6 +25,7 @@ describe.skipIf(skipBrowserTests)("export and import in Chromium", () => {
   }
 
   it("imports ChatGPT's conversations.json from Settings, with its branches", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "exchange-import");
     await page.goto(`${server.url}/settings`);
     await page.getByRole("heading", { name: "Export and import" }).waitFor();
@@ -89,6 +69,7 @@ describe.skipIf(skipBrowserTests)("export and import in Chromium", () => {
   });
 
   it("downloads the branch shown as Markdown, and the conversation as JSON", async () => {
+    const { page } = app;
     screenshotOnFailure(() => page, "exchange-export");
     await page.getByRole("button", { name: "Export" }).click();
     const [markdown] = await Promise.all([
@@ -129,6 +110,7 @@ describe.skipIf(skipBrowserTests)("export and import in Chromium", () => {
   });
 
   it("exports every conversation from Settings", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "exchange-export-all");
     await page.goto(`${server.url}/settings`);
     const [download] = await Promise.all([
@@ -141,6 +123,7 @@ describe.skipIf(skipBrowserTests)("export and import in Chromium", () => {
   });
 
   it("says what is wrong with a file it cannot import", async () => {
+    const { page } = app;
     screenshotOnFailure(() => page, "exchange-import-error");
     await page.getByLabel("Import conversations").setInputFiles({
       name: "notes.json",
@@ -153,5 +136,5 @@ describe.skipIf(skipBrowserTests)("export and import in Chromium", () => {
       .waitFor();
   });
 
-  itLogsNoErrors(errors);
+  itLogsNoErrors(app.errors);
 });

@@ -4,49 +4,25 @@
 
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MOCK_MODELS } from "../server/src/llm/mock/index.ts";
 import { CookieJar, createClient } from "../server/test/helpers/server.ts";
 import { readStream, textOf } from "../server/test/helpers/session.ts";
-import { clientLike, countRequests } from "./helpers/account.ts";
+import { type Client, clientLike, countRequests } from "./helpers/account.ts";
 import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
-import {
-  type ChatServer,
-  newChatVisitor,
-  screenshotOnFailure,
-  startChatApp,
-} from "./helpers/chat.ts";
+import { screenshotOnFailure, useChatApp } from "./helpers/chat.ts";
 
 const run = promisify(execFile);
 
 describe.skipIf(skipBrowserTests)("the API panel in Chromium", () => {
-  let server: ChatServer;
-  let browser: Browser;
-  let context: BrowserContext | undefined;
-  let page: Page;
-  const errors: string[] = [];
+  const app = useChatApp({ visitor: "each", timeout: 8_000 });
 
-  beforeAll(async () => {
-    ({ server, browser } = await startChatApp());
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
-
-  beforeEach(async () => {
-    await context?.close();
-    ({ context, page } = await newChatVisitor(browser, errors));
-    page.setDefaultTimeout(8_000);
-  });
-
-  const nav = () => page.getByRole("navigation", { name: "Procedures" });
-  const result = () => page.getByRole("region", { name: "Result" });
-  const events = () => page.getByRole("list", { name: "Stream events" }).getByRole("listitem");
+  const nav = () => app.page.getByRole("navigation", { name: "Procedures" });
+  const result = () => app.page.getByRole("region", { name: "Result" });
+  const events = () => app.page.getByRole("list", { name: "Stream events" }).getByRole("listitem");
 
   async function openPanel() {
+    const { page, server } = app;
     await page.goto(`${server.url}/panel`);
     await page.getByRole("heading", { name: "API panel", level: 1 }).waitFor();
     await nav().getByRole("button").first().waitFor();
@@ -54,9 +30,30 @@ describe.skipIf(skipBrowserTests)("the API panel in Chromium", () => {
 
   /** Finds a procedure with the filter box and opens it. */
   async function choose(path: string) {
+    const { page } = app;
     await page.getByLabel("Filter procedures").fill(path);
     await nav().getByRole("button", { name: path }).click();
     await page.getByRole("heading", { name: path, level: 2 }).waitFor();
+  }
+
+  /**
+   * Starts an answer through `client` (a script beside the page) and subscribes to its
+   * generation's events in the panel; returns the generation and the stream's status.
+   */
+  async function sendAndWatch(client: Client, conversationId: string, content: string) {
+    const { page } = app;
+    const { generationId } = await client.messages.send.mutate({
+      conversationId,
+      content,
+      mode: "new",
+    });
+    await choose("generations.stream");
+    await page.getByLabel("generationId", { exact: true }).fill(generationId);
+    await page.getByRole("button", { name: "Subscribe" }).click();
+    return {
+      generationId,
+      status: page.getByRole("region", { name: "Events" }).getByRole("status"),
+    };
   }
 
   /** Waits for a query's or mutation's outcome and returns it with the data shown. */
@@ -74,6 +71,7 @@ describe.skipIf(skipBrowserTests)("the API panel in Chromium", () => {
   }
 
   it("finds models.list with the filter, runs it and shows the models", async () => {
+    const { page } = app;
     screenshotOnFailure(() => page, "panel-models");
     await openPanel();
     await page.getByLabel("Filter procedures").fill("models.list");
@@ -91,6 +89,7 @@ describe.skipIf(skipBrowserTests)("the API panel in Chromium", () => {
   });
 
   it("fills conversations.create from the generated form, checked before it is sent", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "panel-create");
     await openPanel();
     await choose("conversations.create");
@@ -142,6 +141,7 @@ describe.skipIf(skipBrowserTests)("the API panel in Chromium", () => {
   });
 
   it("builds arrays, unions, defaults and records from the form, the same value as JSON", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "panel-shapes");
     await openPanel();
     const asJson = async () => {
@@ -194,6 +194,7 @@ describe.skipIf(skipBrowserTests)("the API panel in Chromium", () => {
   });
 
   it("shows the server's error, HTTP status and Zod issues when sent without checking", async () => {
+    const { page } = app;
     screenshotOnFailure(() => page, "panel-zod");
     await openPanel();
     await choose("conversations.get");
@@ -206,21 +207,17 @@ describe.skipIf(skipBrowserTests)("the API panel in Chromium", () => {
   });
 
   it("streams a live generation's events in order with their tracked ids, until stopped", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "panel-stream");
     await openPanel();
     // A slow answer, started by a script acting as the same guest as the page.
     const client = await clientLike(page.context(), server);
     const { conversationId } = await client.conversations.create.mutate({});
-    const { generationId } = await client.messages.send.mutate({
+    const { generationId, status } = await sendAndWatch(
+      client,
       conversationId,
-      content: "Count slowly [[mock tokens=200 delay=50]]",
-      mode: "new",
-    });
-
-    await choose("generations.stream");
-    await page.getByLabel("generationId", { exact: true }).fill(generationId);
-    await page.getByRole("button", { name: "Subscribe" }).click();
-    const status = page.getByRole("region", { name: "Events" }).getByRole("status");
+      "Count slowly [[mock tokens=200 delay=50]]",
+    );
     await expect.poll(() => status.getAttribute("data-stream")).toBe("live");
     await expect.poll(() => events().count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(12);
 
@@ -258,8 +255,9 @@ describe.skipIf(skipBrowserTests)("the API panel in Chromium", () => {
   }, 40_000);
 
   it("runs as a pasted API token, and its copied curl command answers the same", async () => {
+    const { context, page, server } = app;
     screenshotOnFailure(() => page, "panel-token");
-    await context?.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
     // Someone else's account, reached only through its token: the page's own guest has nothing.
     const owner = createClient(server.url, { jar: new CookieJar() });
     await owner.auth.signUp.mutate({ email: "panel-token@example.com", password: "panel pass 1" });
@@ -293,15 +291,11 @@ describe.skipIf(skipBrowserTests)("the API panel in Chromium", () => {
 
     // Subscriptions run as the token too (an SSE request with the bearer header, no cookies):
     // the token's owner's generation streams; the page's own guest would get NOT_FOUND.
-    const { generationId } = await owner.messages.send.mutate({
+    const { generationId, status: streamStatus } = await sendAndWatch(
+      owner,
       conversationId,
-      content: "Hello [[mock tokens=40 delay=20]]",
-      mode: "new",
-    });
-    await choose("generations.stream");
-    await page.getByLabel("generationId", { exact: true }).fill(generationId);
-    await page.getByRole("button", { name: "Subscribe" }).click();
-    const streamStatus = page.getByRole("region", { name: "Events" }).getByRole("status");
+      "Hello [[mock tokens=40 delay=20]]",
+    );
     await expect.poll(() => streamStatus.getAttribute("data-stream")).toBe("ended");
     expect(await events().last().getAttribute("data-event-id")).toMatch(`${generationId}:`);
     expect(await events().last().locator("code").textContent()).toContain('"type": "final"');
@@ -314,6 +308,7 @@ describe.skipIf(skipBrowserTests)("the API panel in Chromium", () => {
   });
 
   it("keeps recent calls to run again, until cleared", async () => {
+    const { page, server } = app;
     screenshotOnFailure(() => page, "panel-history");
     await openPanel();
     await choose("models.list");
@@ -350,5 +345,5 @@ describe.skipIf(skipBrowserTests)("the API panel in Chromium", () => {
     expect(await page.evaluate(() => localStorage.getItem("parley:panel:history"))).toBeNull();
   });
 
-  itLogsNoErrors(errors);
+  itLogsNoErrors(app.errors);
 });

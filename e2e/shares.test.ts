@@ -1,30 +1,28 @@
 // Share links in Chromium: share from a conversation, open the link as someone else, switch
 // branches, continue it as your own and get an answer; revoke it in settings.
 
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { itLogsNoErrors, skipBrowserTests, type Visitor } from "./helpers/browser.ts";
 import {
   answerSettled,
-  type ChatServer,
   composer,
   conversationIdOf,
   lastAnswer,
   lastAnswerId,
-  newChatVisitor,
   screenshotOnFailure,
+  send,
+  sendFirst,
   shownText,
-  startChatApp,
+  useChatApp,
 } from "./helpers/chat.ts";
 
 const NOTES = "Tides at the harbour: high water 06:12 and 18:40.\n";
 
 describe.skipIf(skipBrowserTests)("share links in Chromium", () => {
-  let server: ChatServer;
-  let browser: Browser;
-  let owner: { context: BrowserContext; page: Page };
-  let visitor: { context: BrowserContext; page: Page };
-  const errors: string[] = [];
+  const app = useChatApp({ visitor: "none" });
+  let owner: Visitor;
+  let visitor: Visitor;
   let link = "";
   let title = "";
   let conversationId = "";
@@ -32,16 +30,8 @@ describe.skipIf(skipBrowserTests)("share links in Chromium", () => {
   let fileHref = "";
 
   beforeAll(async () => {
-    ({ server, browser } = await startChatApp());
-    owner = await newChatVisitor(browser, errors);
-    visitor = await newChatVisitor(browser, errors);
-  });
-
-  afterAll(async () => {
-    await owner?.context.close();
-    await visitor?.context.close();
-    await browser?.close();
-    await server?.close();
+    owner = await app.newVisitor();
+    visitor = await app.newVisitor();
   });
 
   const position = (page: Page) =>
@@ -54,7 +44,7 @@ describe.skipIf(skipBrowserTests)("share links in Chromium", () => {
     const { page } = owner;
     screenshotOnFailure(() => page, "shares-share");
     // The first question comes with a file, which the share's viewers may then download.
-    await page.goto(server.url);
+    await page.goto(app.server.url);
     await page
       .locator('input[type="file"]')
       .setInputFiles([{ name: "harbour.txt", mimeType: "text/plain", buffer: Buffer.from(NOTES) }]);
@@ -62,10 +52,7 @@ describe.skipIf(skipBrowserTests)("share links in Chromium", () => {
       .getByRole("list", { name: "Attachments" })
       .locator('[data-status="ready"]')
       .waitFor();
-    await composer(page).fill("What is a harbour?");
-    await composer(page).press("Enter");
-    await page.waitForURL(/\/c\/[^/]+$/);
-    conversationId = conversationIdOf(page);
+    conversationId = await sendFirst(page, "What is a harbour?");
     await answerSettled(page);
     const first = await lastAnswerId(page);
     shared.first = await shownText(page);
@@ -83,7 +70,7 @@ describe.skipIf(skipBrowserTests)("share links in Chromium", () => {
     const field = dialog.getByRole("textbox", { name: "Link" });
     await field.waitFor();
     link = await field.inputValue();
-    expect(link).toMatch(new RegExp(`^${server.url}/s/[A-Za-z0-9_-]{7}$`));
+    expect(link).toMatch(new RegExp(`^${app.server.url}/s/[A-Za-z0-9_-]{7}$`));
     await dialog.getByRole("button", { name: "Copy link" }).click();
     await dialog
       .getByRole("status")
@@ -111,7 +98,7 @@ describe.skipIf(skipBrowserTests)("share links in Chromium", () => {
     expect(await file.textContent()).toContain("harbour.txt");
     const href = (await file.getAttribute("href")) ?? "";
     expect(href).toMatch(new RegExp(`^/files/[0-9a-f]{64}\\?share=${link.split("/").at(-1)}$`));
-    const download = await visitor.context.request.get(`${server.url}${href}`);
+    const download = await visitor.context.request.get(`${app.server.url}${href}`);
     expect(download.status()).toBe(200);
     expect(await download.text()).toBe(NOTES);
     fileHref = href;
@@ -139,18 +126,17 @@ describe.skipIf(skipBrowserTests)("share links in Chromium", () => {
     // The copy's file is the visitor's own to read now, without the share.
     const ownHref = fileHref.replace(/\?share=.*$/, "");
     expect(await page.locator("a.message-file").getAttribute("href")).toBe(ownHref);
-    expect((await visitor.context.request.get(`${server.url}${ownHref}`)).status()).toBe(200);
+    expect((await visitor.context.request.get(`${app.server.url}${ownHref}`)).status()).toBe(200);
     // The copy is in the visitor's sidebar.
     await page.getByRole("link", { name: title }).first().waitFor();
 
-    await composer(page).fill("[[mock tokens=60 delay=15]] And a marina?");
-    await composer(page).press("Enter");
+    await send(page, "[[mock tokens=60 delay=15]] And a marina?");
     // The answer streams in, then settles.
     await page.waitForSelector('article[aria-label="Answer"][data-status="streaming"]');
     expect(await answerSettled(page)).toBe("done");
     expect((await shownText(page)).length).toBeGreaterThan(0);
 
-    const copy = await server.database.db.conversation.findUniqueOrThrow({
+    const copy = await app.server.database.db.conversation.findUniqueOrThrow({
       where: { id: copyId },
       include: { messages: true },
     });
@@ -159,13 +145,13 @@ describe.skipIf(skipBrowserTests)("share links in Chromium", () => {
     const answerTo = copy.messages.find((m) => m.id === question?.parentId);
     expect(answerTo?.content.length).toBeGreaterThan(0);
     // The owner's conversation did not change.
-    expect(await server.database.db.message.count({ where: { conversationId } })).toBe(3);
+    expect(await app.server.database.db.message.count({ where: { conversationId } })).toBe(3);
   });
 
   it("revokes the link from settings; the link then says it is not found", async () => {
     const { page } = owner;
     screenshotOnFailure(() => page, "shares-revoke");
-    await page.goto(`${server.url}/settings`);
+    await page.goto(`${app.server.url}/settings`);
     const section = page.getByRole("region", { name: "Shared links" });
     await section.getByRole("link", { name: title }).waitFor();
     await section.getByRole("button", { name: `Revoke the link to ${title}` }).click();
@@ -176,13 +162,13 @@ describe.skipIf(skipBrowserTests)("share links in Chromium", () => {
     await visitor.page.goto(link);
     await visitor.page.getByRole("heading", { name: "Shared conversation not found" }).waitFor();
     // The file is no longer anyone's through the share (a stranger's browser: no copy of it).
-    const stranger = await browser.newContext();
-    expect((await stranger.request.get(`${server.url}${fileHref}`)).status()).toBe(404);
+    const stranger = await app.browser.newContext();
+    expect((await stranger.request.get(`${app.server.url}${fileHref}`)).status()).toBe(404);
     await stranger.close();
     expect(
       await visitor.page.getByRole("button", { name: "Continue this conversation" }).count(),
     ).toBe(0);
   });
 
-  itLogsNoErrors(errors);
+  itLogsNoErrors(app.errors);
 });

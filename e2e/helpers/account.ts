@@ -2,9 +2,7 @@
 // typed API client sharing the page's cookies, request counting, and evidence on failure.
 
 import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { onTestFailed } from "vitest";
 import {
   CookieJar,
   createClient,
@@ -12,21 +10,42 @@ import {
   type TestServer,
   type TestServerOptions,
 } from "../../server/test/helpers/server.ts";
-import { collectPageErrors, startWithBrowser } from "./browser.ts";
+import {
+  type BrowserApp,
+  type BrowserAppOptions,
+  collectPageErrors,
+  useBrowserApp,
+} from "./browser.ts";
 
+export { screenshotOnFailure } from "./browser.ts";
 export type Client = TestServer["client"];
 
-/** A server (rate limits off unless `env` says otherwise) and a browser, started together. */
-export async function startServerAndBrowser(options: TestServerOptions = {}) {
-  return startWithBrowser(
-    startTestServer({
-      ...options,
-      env: {
-        RATE_LIMIT_MESSAGES_PER_MINUTE: "0",
-        RATE_LIMIT_IP_MESSAGES_PER_MINUTE: "0",
-        ...options.env,
-      },
-    }),
+export interface AccountAppOptions extends BrowserAppOptions {
+  /** The server's settings, or a function that gives them when it starts (in beforeAll). */
+  server?: TestServerOptions | (() => TestServerOptions);
+  /** Whether visitors' pages put their errors in the app's `errors` (default: yes). */
+  watchErrors?: boolean;
+}
+
+/**
+ * A server (rate limits off unless `env` says otherwise) and a browser for the file's tests, with
+ * a visitor made by newVisitor (see useBrowserApp): registers the hooks.
+ */
+export function useAccountApp(options: AccountAppOptions = {}): BrowserApp<TestServer> {
+  return useBrowserApp(
+    () => {
+      const server = typeof options.server === "function" ? options.server() : options.server;
+      return startTestServer({
+        ...server,
+        env: {
+          RATE_LIMIT_MESSAGES_PER_MINUTE: "0",
+          RATE_LIMIT_IP_MESSAGES_PER_MINUTE: "0",
+          ...server?.env,
+        },
+      });
+    },
+    (browser, errors) => newVisitor(browser, options.watchErrors === false ? undefined : errors),
+    options,
   );
 }
 
@@ -65,14 +84,6 @@ export function countRequests(page: Page, procedure: string) {
     }
   });
   return requests;
-}
-
-/** On failure, keep what the page looked like (e2e/artifacts is git-ignored). */
-export function screenshotOnFailure(page: () => Page | undefined, name: string) {
-  onTestFailed(async () => {
-    const path = fileURLToPath(new URL(`../artifacts/${name}.png`, import.meta.url));
-    await page()?.screenshot({ path, fullPage: true });
-  });
 }
 
 let emails = 0;

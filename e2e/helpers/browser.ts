@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { expect, it } from "vitest";
+import { fileURLToPath } from "node:url";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, beforeEach, expect, it, onTestFailed } from "vitest";
 
 /**
  * Browser tests drive the system Chromium (never `playwright install`, which downloads a browser).
@@ -59,6 +60,79 @@ export async function startWithBrowser<S extends { close(): Promise<unknown> }>(
     throw server.status === "rejected" ? server.reason : (browser as PromiseRejectedResult).reason;
   }
   return { server: server.value, browser: browser.value };
+}
+
+/** A visitor: a browser context (its own cookies) with one page. */
+export interface Visitor {
+  context: BrowserContext;
+  page: Page;
+}
+
+/**
+ * A file's server and browser, and its default visitor, as useBrowserApp fills them in: every
+ * field is there by the time a test (or a hook registered after useBrowserApp) runs.
+ */
+export interface BrowserApp<S> extends Visitor {
+  server: S;
+  browser: Browser;
+  /** Where visitors' pages put their errors (when watched), for itLogsNoErrors at the end. */
+  errors: string[];
+  /** Another visitor made like the default one; the browser closes it at the end. */
+  newVisitor(): Promise<Visitor>;
+}
+
+export interface BrowserAppOptions {
+  /**
+   * The default visitor (`context`, `page`): one for the whole file ("file", the default), a new
+   * one before each test, the one before closed ("each"), or none ("none": tests make their own
+   * with newVisitor(), and `context` and `page` stay unset).
+   */
+  visitor?: "file" | "each" | "none";
+}
+
+/**
+ * Registers the hooks that start a server and a browser before the file's tests (with the
+ * default visitor) and close them after, and returns the object they fill in.
+ */
+export function useBrowserApp<S extends { close(): Promise<unknown> }>(
+  startServer: () => Promise<S>,
+  visit: (browser: Browser, errors: string[]) => Promise<Visitor>,
+  { visitor = "file" }: BrowserAppOptions = {},
+): BrowserApp<S> {
+  const errors: string[] = [];
+  const app = { errors, newVisitor: () => visit(app.browser, errors) } as BrowserApp<S>;
+  // Unset until its hook has run, whatever the type says (a failed start leaves them so).
+  const started: Partial<BrowserApp<S>> = app;
+
+  beforeAll(async () => {
+    Object.assign(app, await startWithBrowser(startServer()));
+    if (visitor === "file") Object.assign(app, await app.newVisitor());
+  });
+
+  if (visitor === "each") {
+    beforeEach(async () => {
+      await started.context?.close();
+      Object.assign(app, await app.newVisitor());
+    });
+  }
+
+  afterAll(async () => {
+    await started.context?.close();
+    await started.browser?.close();
+    await started.server?.close();
+  });
+
+  return app;
+}
+
+/** On failure, keeps a screenshot in e2e/artifacts (git-ignored). */
+export function screenshotOnFailure(page: () => Page | undefined, name: string) {
+  onTestFailed(async () => {
+    const path = fileURLToPath(new URL(`../artifacts/${name}.png`, import.meta.url));
+    await page()
+      ?.screenshot({ path, fullPage: true })
+      .catch(() => {});
+  });
 }
 
 /** Puts the page's console errors (except those matching `ignore`) and uncaught ones in `errors`. */

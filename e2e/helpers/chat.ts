@@ -1,26 +1,57 @@
 // Helpers for the chat browser tests: a real server with the mock model and a browser, and the
-// few page queries every chat test needs.
+// few page queries and steps every chat test needs.
 
-import { fileURLToPath } from "node:url";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { onTestFailed } from "vitest";
+import type { Browser, Page } from "playwright-core";
+import { expect } from "vitest";
 import type { TestServerOptions } from "../../server/test/helpers/server.ts";
 import { type ChatServer, startChatServer } from "../../server/test/helpers/session.ts";
-import { collectPageErrors, startWithBrowser } from "./browser.ts";
+import { type Client, clientLike } from "./account.ts";
+import {
+  type BrowserApp,
+  type BrowserAppOptions,
+  collectPageErrors,
+  useBrowserApp,
+  type Visitor,
+} from "./browser.ts";
 
-/** A chat server (mock model: 1 ms per token, 12 tokens unless a message says otherwise). */
-export async function startChatApp(options: Omit<TestServerOptions, "mock"> = {}) {
-  return startWithBrowser(startChatServer(options));
+export { screenshotOnFailure } from "./browser.ts";
+export type { ChatServer };
+
+export interface ChatAppOptions extends BrowserAppOptions {
+  /** The server's settings; its mock model is always the fast one of startChatServer. */
+  server?: Omit<TestServerOptions, "mock">;
+  /** Every page's default timeout for waits (Playwright's own is 30 s). */
+  timeout?: number;
+  /** Makes a visitor otherwise than newChatVisitor (`errors` is the app's). */
+  visit?: (browser: Browser, errors: string[]) => Promise<Visitor>;
 }
 
-export type { ChatServer };
+export type ChatApp = BrowserApp<ChatServer>;
+
+/**
+ * A chat server (mock model: 1 ms per token, 12 tokens unless a message says otherwise) and a
+ * browser for the file's tests, with a chat visitor (see useBrowserApp): registers the hooks.
+ */
+export function useChatApp(options: ChatAppOptions = {}): ChatApp {
+  const { server, timeout, visit } = options;
+  return useBrowserApp(
+    () => startChatServer(server),
+    visit ??
+      (async (browser, errors) => {
+        const visitor = await newChatVisitor(browser, errors);
+        if (timeout !== undefined) visitor.page.setDefaultTimeout(timeout);
+        return visitor;
+      }),
+    options,
+  );
+}
 
 /** A new visitor (own cookies) with one page; console errors and uncaught ones go to `errors`. */
 export async function newChatVisitor(
   browser: Browser,
   errors: string[],
   viewport = { width: 1280, height: 800 },
-): Promise<{ context: BrowserContext; page: Page }> {
+): Promise<Visitor> {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   watchErrors(page, errors);
@@ -32,27 +63,47 @@ export function watchErrors(page: Page, errors: string[]) {
   collectPageErrors(page, errors, /Failed to load resource|net::ERR_/);
 }
 
-/** On failure, keeps a screenshot in e2e/artifacts (git-ignored). */
-export function screenshotOnFailure(page: () => Page | undefined, name: string) {
-  onTestFailed(async () => {
-    const path = fileURLToPath(new URL(`../artifacts/${name}.png`, import.meta.url));
-    await page()
-      ?.screenshot({ path, fullPage: true })
-      .catch(() => {});
-  });
+/**
+ * Opens a new chat as the app's visitor (a guest from then on) and returns a client that is the
+ * same guest, to set things up faster than through the page.
+ */
+export async function guestClient(app: ChatApp): Promise<Client> {
+  await app.page.goto(app.server.url);
+  await composer(app.page).waitFor();
+  return clientLike(app.context, app.server);
 }
 
 export const composer = (page: Page) => page.getByRole("textbox", { name: "Message" });
 export const answers = (page: Page) => page.getByRole("article", { name: "Answer" });
 export const lastAnswer = (page: Page) => answers(page).last();
 
+/** Types `text` in the composer and sends it with Enter. */
+export async function send(page: Page, text: string) {
+  await composer(page).fill(text);
+  await composer(page).press("Enter");
+}
+
+/** Sends `text` from a new chat; resolves on the conversation's page, with its id. */
+export async function sendFirst(page: Page, text: string): Promise<string> {
+  await send(page, text);
+  await page.waitForURL(/\/c\/[^/]+$/);
+  return conversationIdOf(page);
+}
+
 /** Opens a new chat and sends `text` with Enter; resolves on the conversation's page. */
 export async function startConversation(page: Page, url: string, text: string): Promise<string> {
   await page.goto(url);
-  await composer(page).fill(text);
-  await composer(page).press("Enter");
-  await page.waitForURL(/\/c\/[^/]+$/);
-  return conversationIdOf(page);
+  return sendFirst(page, text);
+}
+
+/**
+ * Sends `text` in the open conversation, waits until the page shows `answerCount` answers (the
+ * new one among them) and the last has settled; returns its status.
+ */
+export async function sendFollowUp(page: Page, text: string, answerCount: number) {
+  await send(page, text);
+  await expect.poll(() => answers(page).count()).toBe(answerCount);
+  return answerSettled(page);
 }
 
 export function conversationIdOf(page: Page): string {

@@ -1,21 +1,11 @@
-import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256 } from "../src/auth/hash.ts";
 import { SESSION_COOKIE } from "../src/auth/lucia.ts";
 import { testDatabaseKinds } from "./helpers/database.ts";
+import { errorOf } from "./helpers/errors.ts";
 import { CookieJar, createClient, startTestServer, type TestServer } from "./helpers/server.ts";
 
 const password = "correct horse battery staple";
-
-async function errorOf(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCClientError) return error;
-    throw error;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe.each(testDatabaseKinds())("accounts and sessions on %s", (database) => {
   let server: TestServer;

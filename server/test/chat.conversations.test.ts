@@ -2,9 +2,10 @@
 // with a smoke run of a generation on each.
 
 import { DEFAULT_SETTINGS, LIMITS } from "@parley/shared";
-import { TRPCClientError } from "@trpc/client";
+import type { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabaseKinds } from "./helpers/database.ts";
+import { codeOf } from "./helpers/errors.ts";
 import {
   answerRequests,
   type ChatServer,
@@ -14,17 +15,6 @@ import {
   startChatServer,
   textOf,
 } from "./helpers/session.ts";
-
-/** The error code a call failed with (or "ok"). */
-async function codeOf(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return "ok";
-  } catch (error) {
-    if (!(error instanceof TRPCClientError)) throw error;
-    return (error.data as { code: string }).code;
-  }
-}
 
 async function messageOf(call: Promise<unknown>): Promise<string> {
   try {

@@ -4,11 +4,11 @@
 // hostile input, paging, and a rare word deep in a long conversation among many.
 
 import type { ConversationListItem } from "@parley/shared";
-import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabaseKinds } from "./helpers/database.ts";
+import { codeOf } from "./helpers/errors.ts";
 import { seedSearchFixture } from "./helpers/search-fixture.ts";
-import { type ChatServer, type Client, readStream, startChatServer } from "./helpers/session.ts";
+import { type ChatServer, type Client, sendAndWait, startChatServer } from "./helpers/session.ts";
 
 /** Sends a message (under `parentId`, or as an edit of `editOf`) and waits for the answer. */
 async function say(
@@ -17,13 +17,12 @@ async function say(
   content: string,
   where: { parentId?: string; editOf?: string } = {},
 ) {
-  const sent = await client.messages.send.mutate(
+  const sent = await sendAndWait(
+    client,
     where.editOf
       ? { conversationId, content, mode: "edit", messageId: where.editOf }
       : { conversationId, content, parentId: where.parentId },
   );
-  const { events } = await readStream(client, { generationId: sent.generationId });
-  expect(events.at(-1)?.event.type).toBe("final");
   return { userMessageId: sent.userMessageId ?? "", assistantMessageId: sent.assistantMessageId };
 }
 
@@ -46,16 +45,6 @@ const highlighted = (item: ConversationListItem | undefined) =>
   item?.match?.snippet.filter((part) => part.highlight).map((part) => part.text) ?? [];
 const snippetText = (item: ConversationListItem | undefined) =>
   item?.match?.snippet.map((part) => part.text).join("") ?? "";
-
-async function codeOf(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return "ok";
-  } catch (error) {
-    if (!(error instanceof TRPCClientError)) throw error;
-    return (error.data as { code: string }).code;
-  }
-}
 
 describe.each(testDatabaseKinds())("search on %s", (database) => {
   let server: ChatServer;

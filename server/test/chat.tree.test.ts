@@ -11,6 +11,8 @@ import {
   eventually,
   promptOf,
   readStream,
+  type SendInput,
+  sendAndAnswer,
   startChatServer,
   textOf,
 } from "./helpers/session.ts";
@@ -23,7 +25,6 @@ afterAll(() => server.close());
 beforeEach(() => server.mock.clear());
 
 const SYSTEM = "You are terse.";
-type SendInput = Parameters<Client["messages"]["send"]["mutate"]>[0];
 
 describe.each(API_MODELS)("the message tree over the $api API", ({ model }) => {
   let client: Client;
@@ -42,13 +43,8 @@ describe.each(API_MODELS)("the message tree over the $api API", ({ model }) => {
 
   /** Sends, waits for the answer, and returns it with the prompt the mock received. */
   async function send(input: SendInput) {
-    server.mock.clear();
-    const sent = await client.messages.send.mutate(input);
-    const { events } = await readStream(client, { generationId: sent.generationId });
-    expect(events.at(-1)?.event.type).toBe("final");
-    const [request] = answerRequests(server.mock);
-    if (!request) throw new Error("no upstream request");
-    return { ...sent, text: textOf(events), events, prompt: promptOf(request), request };
+    const sent = await sendAndAnswer(server, client, input);
+    return { ...sent, text: textOf(sent.events), prompt: promptOf(sent.request) };
   }
 
   async function tree(conversationId: string) {

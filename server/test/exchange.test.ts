@@ -15,7 +15,7 @@ import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHATGPT_SAMPLE, sampleTime } from "./helpers/chatgpt-sample.ts";
 import type { CookieJar } from "./helpers/server.ts";
-import { type ChatServer, type Client, readStream, startChatServer } from "./helpers/session.ts";
+import { type ChatServer, type Client, sendAndWait, startChatServer } from "./helpers/session.ts";
 
 // A 1×1 PNG, and a text file.
 const PNG = Buffer.from(
@@ -29,16 +29,6 @@ beforeAll(async () => {
   server = await startChatServer();
 });
 afterAll(() => server?.close());
-
-type SendInput = Parameters<Client["messages"]["send"]["mutate"]>[0];
-
-/** Sends and waits until the answer is written. */
-async function chat(client: Client, input: SendInput) {
-  const sent = await client.messages.send.mutate(input);
-  const { events } = await readStream(client, { generationId: sent.generationId });
-  expect(events.at(-1)?.event.type).toBe("final");
-  return sent;
-}
 
 async function upload(jar: CookieJar, name: string, bytes: Uint8Array, type: string) {
   const form = new FormData();
@@ -115,22 +105,22 @@ async function conversationWithBranches(client: Client, jar: CookieJar) {
     systemPrompt: "Be brief.\nAnswer in English.",
   });
   await client.conversations.update.mutate({ id: conversationId, title: "Lisbon ferries" });
-  const first = await chat(client, {
+  const first = await sendAndWait(client, {
     conversationId,
     content: "[[mock tokens=5]] What do these say?",
     files: [notes.sha256, dot.sha256],
   });
-  const retried = await chat(client, {
+  const retried = await sendAndWait(client, {
     conversationId,
     mode: "retry",
     messageId: first.assistantMessageId,
   });
-  await chat(client, {
+  await sendAndWait(client, {
     conversationId,
     parentId: first.assistantMessageId,
     content: "[[mock tokens=3]] And on Sundays?",
   });
-  const edited = await chat(client, {
+  const edited = await sendAndWait(client, {
     conversationId,
     mode: "edit",
     messageId: first.userMessageId,
@@ -221,7 +211,7 @@ describe("a Parley export", () => {
     expect(download.status).toBe(200);
     expect(await download.text()).toBe(NOTES);
     const lastAnswer = copy.messages.findLast((message) => message.role === "assistant");
-    await chat(other, {
+    await sendAndWait(other, {
       conversationId: id,
       parentId: lastAnswer?.id ?? null,
       content: "[[mock tokens=2]] Thanks",
@@ -233,7 +223,10 @@ describe("a Parley export", () => {
       model: "parley-demo-reasoning",
     });
     await owner.conversations.update.mutate({ id: conversationId, title: "Thinking" });
-    await chat(owner, { conversationId, content: "[[mock tokens=3 reasoning=4]] Think first" });
+    await sendAndWait(owner, {
+      conversationId,
+      content: "[[mock tokens=3 reasoning=4]] Think first",
+    });
     const all = await exported(owner);
     expect(all.conversations.map((conversation) => conversation.title)).toEqual([
       "Thinking",

@@ -8,7 +8,8 @@ import type {
 } from "@parley/shared";
 import { LIMITS } from "@parley/shared";
 import type { Prisma } from "../db/generated/client.ts";
-import { badRequest, limitReached } from "./errors.ts";
+import { badRequest } from "./errors.ts";
+import { requireRoomForConversation, startingModel } from "./new-conversations.ts";
 import { messageColumns, ownedConversation, toMessage } from "./records.ts";
 import { searchConversations } from "./search.ts";
 import type { ChatParts } from "./service.ts";
@@ -17,7 +18,7 @@ import { cloneShare } from "./shares.ts";
 export type ConversationService = ReturnType<typeof createConversationService>;
 
 export function createConversationService(deps: ChatParts) {
-  const { db, models, settings, runner, limits } = deps;
+  const { db, models, settings, runner } = deps;
 
   function requireModel(model: string) {
     if (!models.route(model)) throw badRequest(`Unknown model "${model}".`);
@@ -26,18 +27,9 @@ export function createConversationService(deps: ChatParts) {
   async function create(ownerId: string, input: CreateConversationInput = {}) {
     // "Continue this conversation" on a share: a copy of it (see shares.ts).
     if (input.fromShare) return cloneShare(deps, ownerId, { ...input, fromShare: input.fromShare });
-    const count = await db.conversation.count({ where: { ownerId } });
-    if (count >= limits.conversationsPerOwner) {
-      throw limitReached(
-        `You have reached the limit of ${limits.conversationsPerOwner} conversations; delete some to start new ones.`,
-      );
-    }
+    await requireRoomForConversation(deps, ownerId);
     const preferences = await settings.get(ownerId);
-    const preferred =
-      preferences.defaultModel && models.route(preferences.defaultModel)
-        ? preferences.defaultModel
-        : models.list().defaultModel;
-    const model = input.model ?? preferred;
+    const model = input.model ?? startingModel(models, preferences);
     requireModel(model);
     const conversation = await db.conversation.create({
       data: { ownerId, model, systemPrompt: input.systemPrompt ?? preferences.systemPrompt },

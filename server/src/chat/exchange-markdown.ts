@@ -1,15 +1,12 @@
 // A conversation's branch as a Markdown document for people to read (not to import again).
 
-import type { FileRef, Role } from "@parley/shared";
+import type { FileRef, Message, Role } from "@parley/shared";
 
-export interface MarkdownMessage {
-  id: string;
-  parentId: string | null;
-  role: Role;
-  content: string;
-  reasoning: string;
-  interrupted: boolean;
-  error: string | null;
+export interface MarkdownMessage
+  extends Pick<
+    Message,
+    "id" | "parentId" | "role" | "content" | "reasoning" | "interrupted" | "error"
+  > {
   files: readonly Pick<FileRef, "name">[];
 }
 

@@ -2,7 +2,6 @@
 // Markdown (the branch being read), and back in from a Parley export or ChatGPT's
 // conversations.json, keeping branches and reporting what was left out.
 
-import { randomBytes } from "node:crypto";
 import {
   type ExportedConversation,
   ExportedConversation as ExportedConversationSchema,
@@ -13,36 +12,30 @@ import {
   type FileRef,
   type ImportInput,
   type ImportOutput,
-  ModelParameters,
   PARLEY_EXPORT_FORMAT,
   PARLEY_EXPORT_VERSION,
   ParleyExport,
-  type Role,
-  TokenUsage,
 } from "@parley/shared";
 import { z } from "zod";
-import type { Prisma } from "../db/generated/client.ts";
-import { cleanName, FileRejected, fileColumns, messageFiles } from "../files/service.ts";
+import { cleanName, FileRejected } from "../files/service.ts";
 import { badRequest, notFound } from "./errors.ts";
 import { fromChatGpt, isChatGptConversation } from "./exchange-chatgpt.ts";
 import { branchOf, documentMarkdown, type MarkdownConversation } from "./exchange-markdown.ts";
+import {
+  type CopiedMessage,
+  createConversationWithTree,
+  startingModel,
+} from "./new-conversations.ts";
+import { messageColumns, toMessage } from "./records.ts";
 import type { ChatParts } from "./service.ts";
 
 export type ExchangeService = ReturnType<typeof createExchangeService>;
 
 /** One message to import, linked to its parent by the document's own keys. */
-export interface ImportMessage {
+export interface ImportMessage
+  extends Omit<CopiedMessage, "id" | "parentId" | "updatedAt" | "files"> {
   key: string;
   parentKey: string | null;
-  role: Role;
-  content: string;
-  reasoning: string;
-  interrupted: boolean;
-  error: string | null;
-  model: string | null;
-  parameters: ModelParameters | null;
-  usage: TokenUsage | null;
-  createdAt: Date;
   files: Pick<FileRef, "sha256" | "name">[];
 }
 
@@ -65,22 +58,6 @@ export type ImportCandidate =
   | { conversation: ImportConversation }
   | { title: string; skipped: string };
 
-const MESSAGE_SELECT = {
-  id: true,
-  conversationId: true,
-  parentId: true,
-  role: true,
-  content: true,
-  reasoning: true,
-  interrupted: true,
-  error: true,
-  model: true,
-  parameters: true,
-  usage: true,
-  createdAt: true,
-  files: { select: fileColumns },
-} satisfies Prisma.MessageSelect;
-
 export function createExchangeService(deps: ChatParts) {
   const { db, models, settings, limits, files } = deps;
 
@@ -102,7 +79,7 @@ export function createExchangeService(deps: ChatParts) {
     const rows = await db.message.findMany({
       where: id === undefined ? { conversation: { ownerId } } : { conversationId: id },
       orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-      select: MESSAGE_SELECT,
+      select: messageColumns,
     });
     const byConversation = new Map<string, (typeof rows)[number][]>();
     for (const row of rows) {
@@ -112,12 +89,8 @@ export function createExchangeService(deps: ChatParts) {
     }
     return conversations.map((conversation) => ({
       ...conversation,
-      messages: (byConversation.get(conversation.id) ?? []).map((row) => ({
-        ...row,
-        parameters: parsedOrNull(ModelParameters, row.parameters),
-        usage: parsedOrNull(TokenUsage, row.usage),
-        files: messageFiles(row.files),
-      })),
+      // An answer still being written is exported as it stands.
+      messages: (byConversation.get(conversation.id) ?? []).map((row) => toMessage(row, undefined)),
     }));
   }
 
@@ -200,11 +173,6 @@ export function createExchangeService(deps: ChatParts) {
     const report: ImportOutput = { imported: [], skipped: [] };
     let room = limits.conversationsPerOwner - (await db.conversation.count({ where: { ownerId } }));
     const preferences = await settings.get(ownerId);
-    const fallbackModel =
-      preferences.defaultModel && models.route(preferences.defaultModel)
-        ? preferences.defaultModel
-        : models.list().defaultModel;
-    const nextId = idMaker();
     /** Files saved for this import, by the hash the document gave (null: could not be). */
     const saved = new Map<string, FileRef | null>();
 
@@ -281,49 +249,24 @@ export function createExchangeService(deps: ChatParts) {
         if (refused.length > 0) notes.push(`Left out attachments: ${refused.join("; ")}.`);
       }
 
-      const ids = new Map(kept.map((message) => [message.key, nextId()]));
-      const rows = (conversationId: string): Prisma.MessageCreateManyInput[] =>
+      const conversationId = await createConversationWithTree(
+        db,
+        {
+          ownerId,
+          title,
+          model: startingModel(models, preferences, [conversation.model]),
+          systemPrompt,
+          createdAt: conversation.createdAt,
+          updatedAt: conversation.updatedAt,
+        },
         kept.map((message) => ({
-          id: ids.get(message.key) as string,
-          parentId: message.parentKey === null ? null : (ids.get(message.parentKey) as string),
-          conversationId,
-          role: message.role,
-          content: message.content,
-          reasoning: message.reasoning,
-          interrupted: message.interrupted,
-          error: message.error,
-          model: message.model,
-          parameters: (message.parameters ?? undefined) as Prisma.InputJsonObject | undefined,
-          usage: (message.usage ?? undefined) as Prisma.InputJsonObject | undefined,
-          createdAt: message.createdAt,
+          ...message,
+          id: message.key,
+          parentId: message.parentKey,
           updatedAt: message.createdAt,
-        }));
-      const fileRows = kept.flatMap((message) =>
-        (attachments.get(message.key) ?? []).map((file) => ({
-          messageId: ids.get(message.key) as string,
-          sha256: file.sha256,
-          name: file.name,
+          files: attachments.get(message.key) ?? [],
         })),
       );
-      const model =
-        conversation.model && models.route(conversation.model) ? conversation.model : fallbackModel;
-      const conversationId = await db.$transaction(async (tx) => {
-        const created = await tx.conversation.create({
-          data: {
-            ownerId,
-            title,
-            model,
-            systemPrompt,
-            createdAt: conversation.createdAt,
-            updatedAt: conversation.updatedAt,
-          },
-          select: { id: true },
-        });
-        // One statement for the whole tree: a 1,000-message import is one round trip, not 1,000.
-        await tx.message.createMany({ data: rows(created.id) });
-        if (fileRows.length > 0) await tx.messageFile.createMany({ data: fileRows });
-        return created.id;
-      });
       room -= 1;
       report.imported.push({ conversationId, title, messages: kept.length });
       for (const note of notes) skip(note);
@@ -489,19 +432,6 @@ function treeOrder<T extends { id: string; parentId: string | null; createdAt: D
   return keyed.map((entry) => entry.node);
 }
 
-/**
- * New message ids in the order they are made. Siblings stamped with the same time are ordered
- * by id, so ids that sort as they are made keep the document's order for them.
- */
-function idMaker(): () => string {
-  const prefix = `c${randomBytes(8).toString("hex")}`;
-  let count = 0;
-  return () => {
-    count += 1;
-    return `${prefix}${count.toString(36).padStart(8, "0")}`;
-  };
-}
-
 function issueText(error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return "it does not match the expected shape.";
@@ -526,10 +456,4 @@ function slug(title: string): string {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function parsedOrNull<T>(schema: z.ZodType<T>, value: unknown): T | null {
-  if (value === null || value === undefined) return null;
-  const parsed = schema.safeParse(value);
-  return parsed.success ? parsed.data : null;
 }

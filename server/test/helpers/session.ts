@@ -2,6 +2,7 @@
 // helpers that read a generation's stream the way the web app does.
 
 import type { GenerationEvent } from "@parley/shared";
+import { expect } from "vitest";
 import type { ChatOptions } from "../../src/chat/service.ts";
 import { TITLE_INSTRUCTIONS } from "../../src/chat/titles.ts";
 import type { MockRequestRecord, MockUpstream } from "../../src/llm/mock/index.ts";
@@ -14,6 +15,7 @@ import {
 } from "./server.ts";
 
 export type Client = TestServer["client"];
+export type SendInput = Parameters<Client["messages"]["send"]["mutate"]>[0];
 
 /** The two upstream APIs, each through a demo model that speaks it. */
 export const API_MODELS = [
@@ -105,6 +107,23 @@ export function readStream(
       },
     });
   });
+}
+
+/** Sends and waits until the answer is written (its stream ends with "final"). */
+export async function sendAndWait(client: Client, input: SendInput) {
+  const sent = await client.messages.send.mutate(input);
+  const { events } = await readStream(client, { generationId: sent.generationId });
+  expect(events.at(-1)?.event.type).toBe("final");
+  return { ...sent, events };
+}
+
+/** Sends, waits for the whole answer, and returns it with the request the mock received for it. */
+export async function sendAndAnswer(server: ChatServer, client: Client, input: SendInput) {
+  server.mock.clear();
+  const sent = await sendAndWait(client, input);
+  const [request] = answerRequests(server.mock);
+  if (!request) throw new Error("no upstream request");
+  return { ...sent, request };
 }
 
 /** The answer a client shows: the started text plus every token. */

@@ -5,6 +5,7 @@ import { ActiveGenerationsProvider } from "../features/conversations/activeGener
 import { Sidebar } from "../features/conversations/Sidebar.tsx";
 import { DemoModeBanner } from "../features/models/DemoModeBanner.tsx";
 import { FOCUS_COMPOSER } from "../lib/events.ts";
+import { IconButton, MenuIcon } from "../lib/icons.tsx";
 import { Link, matchPath, navigate, RouteParamsContext, usePathname } from "./router.tsx";
 import { routes } from "./routes.tsx";
 
@@ -38,18 +39,15 @@ export function Shell() {
           Skip to main content
         </a>
         <header className="shell-header">
-          <button
-            type="button"
-            className="icon-button drawer-toggle"
-            aria-label={drawerOpen ? "Close conversations" : "Open conversations"}
+          <IconButton
+            className="drawer-toggle"
+            label={drawerOpen ? "Close conversations" : "Open conversations"}
             aria-expanded={drawerOpen}
             aria-controls="sidebar"
             onClick={() => setDrawerOpen((open) => !open)}
           >
-            <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
-              <path d="M4 6h16M4 12h16M4 18h16" stroke="currentColor" strokeWidth="2" />
-            </svg>
-          </button>
+            <MenuIcon />
+          </IconButton>
           <Link to="/" className="brand">
             <img className="brand-mark" src="/favicon.svg" alt="" width="24" height="24" />
             Parley

@@ -1,5 +1,5 @@
-import { useEffect, useId, useRef, useState } from "react";
 import { Link } from "../../app/router.tsx";
+import { useDisclosure } from "../../lib/useDisclosure.ts";
 import { useAppliedTheme } from "../settings/useSettings.ts";
 import { useAuthPath } from "./navigation.ts";
 import { useMe } from "./useMe.ts";
@@ -36,72 +36,41 @@ export function AccountMenu() {
 }
 
 function AccountDisclosure({ label }: { label: string }) {
-  const [open, setOpen] = useState(false);
-  const panelId = useId();
-  const root = useRef<HTMLDivElement>(null);
-  const button = useRef<HTMLButtonElement>(null);
+  const menu = useDisclosure();
   const signOut = useSignOut();
 
-  // Close on a click or focus outside; Escape closes and returns focus to the button.
-  useEffect(() => {
-    if (!open) return;
-    const outside = (event: Event) => {
-      if (!root.current?.contains(event.target as Node)) setOpen(false);
-    };
-    const onKeyDown = (event: KeyboardEvent) => {
-      if (event.key !== "Escape") return;
-      setOpen(false);
-      button.current?.focus();
-    };
-    document.addEventListener("pointerdown", outside);
-    document.addEventListener("focusin", outside);
-    document.addEventListener("keydown", onKeyDown);
-    return () => {
-      document.removeEventListener("pointerdown", outside);
-      document.removeEventListener("focusin", outside);
-      document.removeEventListener("keydown", onKeyDown);
-    };
-  }, [open]);
-
   return (
-    <div className="account-menu" ref={root}>
-      <button
-        ref={button}
-        type="button"
-        className="account-menu-button"
-        aria-expanded={open}
-        aria-controls={panelId}
-        onClick={() => setOpen((value) => !value)}
-      >
+    <div className="account-menu" ref={menu.rootRef}>
+      <button type="button" className="account-menu-button" {...menu.buttonProps}>
         <span className="account-avatar" aria-hidden="true">
           {label.slice(0, 1).toUpperCase()}
         </span>
         <span className="visually-hidden">Account menu for </span>
         <span className="account-menu-label">{label}</span>
       </button>
-      {open && (
-        <div id={panelId} className="account-menu-panel">
+      {menu.open && (
+        <div id={menu.panelId} className="menu-panel account-menu-panel">
           <p className="account-menu-who">
             Signed in as <strong>{label}</strong>
           </p>
           <ul>
             <li>
-              <Link to="/settings" onClick={() => setOpen(false)}>
+              <Link to="/settings" onClick={menu.close}>
                 Settings
               </Link>
             </li>
             <li>
-              <Link to="/account/sessions" onClick={() => setOpen(false)}>
+              <Link to="/account/sessions" onClick={menu.close}>
                 Sessions
               </Link>
             </li>
             <li>
-              <Link to="/account/tokens" onClick={() => setOpen(false)}>
+              <Link to="/account/tokens" onClick={menu.close}>
                 API tokens
               </Link>
             </li>
             <li>
-              <Link to="/panel" onClick={() => setOpen(false)}>
+              <Link to="/panel" onClick={menu.close}>
                 API panel
               </Link>
             </li>

@@ -1,6 +1,7 @@
 import type { SessionInfo } from "@parley/shared";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
+import { Loaded } from "../../lib/Loaded.tsx";
 import { useTRPC } from "../../trpc.ts";
 import { formatDateTime, isoDate } from "./dates.ts";
 import { SignedInOnly } from "./SignedInOnly.tsx";
@@ -42,80 +43,69 @@ function SessionList() {
     },
   });
 
-  if (sessions.isPending) {
-    return (
-      <p role="status" className="muted">
-        Loading sessions…
-      </p>
-    );
-  }
-  if (sessions.isError) {
-    return (
-      <div role="alert" className="error">
-        <p>Could not load your sessions: {sessions.error.message}</p>
-        <button type="button" onClick={() => sessions.refetch()}>
-          Retry
-        </button>
-      </div>
-    );
-  }
-  const others = sessions.data.filter((session) => !session.current);
   const error = revoke.error ?? revokeOthers.error ?? signOut.error;
 
   return (
-    <>
-      {error && (
-        <p role="alert" className="form-alert">
-          Could not revoke the session: {error.message}
-        </p>
-      )}
-      <ul className="account-list" aria-label="Sessions">
-        {sessions.data.map((session) => (
-          <li key={session.id} className="account-item">
-            <SessionSummary session={session} />
-            {session.current ? (
-              <button
-                type="button"
-                className="button-secondary"
-                disabled={signOut.isPending}
-                onClick={() => signOut.mutate()}
-              >
-                Sign out
-              </button>
-            ) : (
-              <button
-                type="button"
-                className="button-secondary"
-                disabled={revoke.isPending && revoke.variables?.id === session.id}
-                aria-label={`Revoke ${describeDevice(session.userAgent)}, last active ${formatDateTime(session.lastSeenAt)}`}
-                onClick={() => revoke.mutate({ id: session.id })}
-              >
-                Revoke
-              </button>
+    <Loaded query={sessions} loading="Loading sessions…" failure="Could not load your sessions">
+      {(list) => {
+        const others = list.filter((session) => !session.current);
+        return (
+          <>
+            {error && (
+              <p role="alert" className="form-alert">
+                Could not revoke the session: {error.message}
+              </p>
             )}
-          </li>
-        ))}
-      </ul>
-      {others.length > 0 && (
-        <div className="form-actions account-list-actions">
-          <button
-            type="button"
-            className="button-secondary"
-            disabled={revokeOthers.isPending}
-            onClick={() => revokeOthers.mutate(others.map((session) => session.id))}
-          >
-            {revokeOthers.isPending ? "Signing out…" : "Sign out all other sessions"}
-          </button>
-        </div>
-      )}
-    </>
+            <ul className="section-list" aria-label="Sessions">
+              {list.map((session) => (
+                <li key={session.id} className="section-item">
+                  <SessionSummary session={session} />
+                  {session.current ? (
+                    <button
+                      type="button"
+                      className="button-secondary"
+                      disabled={signOut.isPending}
+                      onClick={() => signOut.mutate()}
+                    >
+                      Sign out
+                    </button>
+                  ) : (
+                    <button
+                      type="button"
+                      className="button-secondary"
+                      disabled={revoke.isPending && revoke.variables?.id === session.id}
+                      aria-label={`Revoke ${describeDevice(session.userAgent)}, last active ${formatDateTime(session.lastSeenAt)}`}
+                      onClick={() => revoke.mutate({ id: session.id })}
+                    >
+                      Revoke
+                    </button>
+                  )}
+                </li>
+              ))}
+            </ul>
+            {others.length > 0 && (
+              <div className="form-actions account-list-actions">
+                <button
+                  type="button"
+                  className="button-secondary"
+                  disabled={revokeOthers.isPending}
+                  onClick={() => revokeOthers.mutate(others.map((session) => session.id))}
+                >
+                  {revokeOthers.isPending ? "Signing out…" : "Sign out all other sessions"}
+                </button>
+              </div>
+            )}
+          </>
+        );
+      }}
+    </Loaded>
   );
 }
 
 function SessionSummary({ session }: { session: SessionInfo }) {
   return (
-    <div className="account-item-text">
-      <p className="account-item-title">
+    <div className="section-item-text">
+      <p className="section-item-title">
         {describeDevice(session.userAgent)}
         {session.current && <span className="badge">This browser</span>}
       </p>

@@ -1,8 +1,9 @@
 import type { ApiTokenInfo, CreateTokenOutput } from "@parley/shared";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
+import { Loaded } from "../../lib/Loaded.tsx";
 import { useTRPC } from "../../trpc.ts";
-import { ConfirmDialog } from "../settings/ConfirmDialog.tsx";
+import { ConfirmDialog, useConfirmedMutation } from "../settings/ConfirmDialog.tsx";
 import { formatDate, formatDateTime, isoDate } from "./dates.ts";
 import { formErrors } from "./formErrors.ts";
 import { SignedInOnly } from "./SignedInOnly.tsx";
@@ -190,91 +191,78 @@ function TokenList() {
   const queryClient = useQueryClient();
   const headingId = useId();
   const tokens = useQuery(trpc.tokens.list.queryOptions());
-  const [revoking, setRevoking] = useState<ApiTokenInfo | null>(null);
   const revoke = useMutation(
     trpc.tokens.revoke.mutationOptions({
-      onSuccess: async () => {
-        setRevoking(null);
-        await queryClient.invalidateQueries({ queryKey: trpc.tokens.list.queryKey() });
-      },
+      onSuccess: () =>
+        void queryClient.invalidateQueries({ queryKey: trpc.tokens.list.queryKey() }),
     }),
   );
+  const revoking = useConfirmedMutation(revoke, (token: ApiTokenInfo) => ({ id: token.id }));
 
   return (
     <section className="form-section" aria-labelledby={headingId}>
       <h2 id={headingId}>Your tokens</h2>
-      {tokens.isPending ? (
-        <p role="status" className="muted">
-          Loading tokens…
-        </p>
-      ) : tokens.isError ? (
-        <div role="alert" className="error">
-          <p>Could not load your tokens: {tokens.error.message}</p>
-          <button type="button" onClick={() => tokens.refetch()}>
-            Retry
-          </button>
-        </div>
-      ) : tokens.data.length === 0 ? (
-        <p className="muted">You have no API tokens.</p>
-      ) : (
-        <ul className="account-list" aria-labelledby={headingId}>
-          {tokens.data.map((token) => (
-            <li key={token.id} className="account-item">
-              <div className="account-item-text">
-                <p className="account-item-title">
-                  {token.name} <code className="token-prefix">{token.prefix}…</code>
-                </p>
-                <p className="form-hint">
-                  Created{" "}
-                  <time dateTime={isoDate(token.createdAt)}>{formatDate(token.createdAt)}</time>
-                  {" · "}
-                  {token.lastUsedAt ? (
-                    <>
-                      Last used{" "}
-                      <time dateTime={isoDate(token.lastUsedAt)}>
-                        {formatDateTime(token.lastUsedAt)}
-                      </time>
-                    </>
-                  ) : (
-                    "Never used"
-                  )}
-                  {" · "}
-                  {token.expiresAt ? (
-                    <>
-                      {token.expiresAt < new Date() ? "Expired" : "Expires"}{" "}
-                      <time dateTime={isoDate(token.expiresAt)}>{formatDate(token.expiresAt)}</time>
-                    </>
-                  ) : (
-                    "Never expires"
-                  )}
-                </p>
-              </div>
-              <button
-                type="button"
-                className="button-secondary"
-                aria-label={`Revoke ${token.name}`}
-                onClick={() => {
-                  revoke.reset();
-                  setRevoking(token);
-                }}
-              >
-                Revoke
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
+      <Loaded query={tokens} loading="Loading tokens…" failure="Could not load your tokens">
+        {(list) =>
+          list.length === 0 ? (
+            <p className="muted">You have no API tokens.</p>
+          ) : (
+            <ul className="section-list" aria-labelledby={headingId}>
+              {list.map((token) => (
+                <li key={token.id} className="section-item">
+                  <TokenSummary token={token} />
+                  <button
+                    type="button"
+                    className="button-secondary"
+                    aria-label={`Revoke ${token.name}`}
+                    onClick={() => revoking.ask(token)}
+                  >
+                    Revoke
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </Loaded>
       <ConfirmDialog
-        open={revoking !== null}
-        title={`Revoke “${revoking?.name ?? ""}”?`}
+        {...revoking.dialog}
+        title={`Revoke “${revoking.target?.name ?? ""}”?`}
         confirmLabel="Revoke token"
-        busy={revoke.isPending}
-        error={revoke.error?.message}
-        onConfirm={() => revoking && revoke.mutate({ id: revoking.id })}
-        onCancel={() => setRevoking(null)}
       >
         <p>Scripts using this token will be refused from now on. This cannot be undone.</p>
       </ConfirmDialog>
     </section>
+  );
+}
+
+function TokenSummary({ token }: { token: ApiTokenInfo }) {
+  return (
+    <div className="section-item-text">
+      <p className="section-item-title">
+        {token.name} <code className="token-prefix">{token.prefix}…</code>
+      </p>
+      <p className="form-hint">
+        Created <time dateTime={isoDate(token.createdAt)}>{formatDate(token.createdAt)}</time>
+        {" · "}
+        {token.lastUsedAt ? (
+          <>
+            Last used{" "}
+            <time dateTime={isoDate(token.lastUsedAt)}>{formatDateTime(token.lastUsedAt)}</time>
+          </>
+        ) : (
+          "Never used"
+        )}
+        {" · "}
+        {token.expiresAt ? (
+          <>
+            {token.expiresAt < new Date() ? "Expired" : "Expires"}{" "}
+            <time dateTime={isoDate(token.expiresAt)}>{formatDate(token.expiresAt)}</time>
+          </>
+        ) : (
+          "Never expires"
+        )}
+      </p>
+    </div>
   );
 }

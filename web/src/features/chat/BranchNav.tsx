@@ -1,4 +1,5 @@
 import type { Message } from "@parley/shared";
+import { IconButton } from "../../lib/icons.tsx";
 
 /** `‹ 2 / 3 ›` at a fork: which of the sibling branches is shown, and the way to the others. */
 export function BranchNav(props: {
@@ -15,27 +16,23 @@ export function BranchNav(props: {
   return (
     // biome-ignore lint/a11y/useSemanticElements: a group of buttons, not a form fieldset.
     <span className="branch-nav" role="group" aria-label="Branches">
-      <button
-        type="button"
-        className="icon-button"
-        aria-label="Previous branch"
+      <IconButton
+        label="Previous branch"
         disabled={!previous || disabled}
         onClick={() => previous && onSelect(previous)}
       >
         ‹
-      </button>
+      </IconButton>
       <span className="branch-position" aria-live="polite">
         {index + 1} / {siblings.length}
       </span>
-      <button
-        type="button"
-        className="icon-button"
-        aria-label="Next branch"
+      <IconButton
+        label="Next branch"
         disabled={!next || disabled}
         onClick={() => next && onSelect(next)}
       >
         ›
-      </button>
+      </IconButton>
     </span>
   );
 }

@@ -11,10 +11,10 @@ import { useSettings } from "../settings/useSettings.ts";
 import { ShareButton } from "../shares/ShareButton.tsx";
 import { Composer } from "./Composer.tsx";
 import { messageOf } from "./errors.ts";
-import { AssistantMessage, UserMessage } from "./MessageView.tsx";
-import { ModelPicker, useModelName } from "./ModelPicker.tsx";
+import { MessageList } from "./MessageList.tsx";
+import { ModelPicker } from "./ModelPicker.tsx";
 import { SystemPromptDialog } from "./SystemPromptDialog.tsx";
-import { buildTree, shownPath, siblingsOf, useBranchChoice } from "./tree.ts";
+import { buildTree, shownPath, useBranchChoice } from "./tree.ts";
 import { useAutoScroll } from "./useAutoScroll.ts";
 import { useChatActions } from "./useChatActions.ts";
 import { useOpenAtMessage } from "./useOpenAtMessage.ts";
@@ -34,7 +34,6 @@ function ConversationView({ conversationId }: { conversationId: string }) {
   const { choice, choose } = useBranchChoice(conversationId);
   const actions = useChatActions(conversation, choose);
   const cache = useConversationCache();
-  const modelName = useModelName();
 
   const tree = useMemo(() => buildTree(conversation?.messages ?? []), [conversation]);
   const path = useMemo(() => shownPath(tree, choice), [tree, choice]);
@@ -183,38 +182,21 @@ function ConversationView({ conversationId }: { conversationId: string }) {
               <Link to="/">Start a new chat</Link>
             </div>
           ) : (
-            path.map((message) =>
-              message.role === "user" ? (
-                <UserMessage
-                  key={message.id}
-                  message={message}
-                  siblings={siblingsOf(tree, message)}
-                  onSelectBranch={onSelectBranch}
-                  busy={busy}
-                  actions={actions}
-                  onFailure={setFailure}
-                  editing={editingId === message.id}
-                  onEditing={(editing) => setEditingId(editing ? message.id : null)}
-                  sendKey={settings.sendKey}
-                />
-              ) : (
-                <AssistantMessage
-                  key={message.id}
-                  message={message}
-                  siblings={siblingsOf(tree, message)}
-                  onSelectBranch={onSelectBranch}
-                  busy={busy}
-                  actions={actions}
-                  onFailure={setFailure}
-                  isLeaf={!tree.children.get(message.id)?.length}
-                  smoothing={settings.streamingSmoothing}
-                  showReasoning={settings.showReasoning}
-                  modelName={modelName(message.model)}
-                  onTitle={onTitle}
-                  onEnded={onEnded}
-                />
-              ),
-            )
+            <MessageList
+              tree={tree}
+              path={path}
+              onSelectBranch={onSelectBranch}
+              busy={busy}
+              actions={actions}
+              onFailure={setFailure}
+              editingId={editingId}
+              onEditing={setEditingId}
+              sendKey={settings.sendKey}
+              smoothing={settings.streamingSmoothing}
+              showReasoning={settings.showReasoning}
+              onTitle={onTitle}
+              onEnded={onEnded}
+            />
           )}
         </div>
       </div>

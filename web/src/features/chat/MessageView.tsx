@@ -3,7 +3,15 @@ import { memo, useEffect, useRef, useState } from "react";
 import { copyText } from "../../lib/clipboard.ts";
 import { ConfirmDialog } from "../../lib/Dialog.tsx";
 import { FOCUS_COMPOSER } from "../../lib/events.ts";
-import { PencilIcon, TrashIcon } from "../../lib/icons.tsx";
+import {
+  CheckIcon,
+  CopyIcon,
+  IconButton,
+  InspectIcon,
+  PencilIcon,
+  RetryIcon,
+  TrashIcon,
+} from "../../lib/icons.tsx";
 import { MessageAttachments } from "./attachments/MessageAttachments.tsx";
 import { BranchNav } from "./BranchNav.tsx";
 import { isSendKey } from "./Composer.tsx";
@@ -72,28 +80,24 @@ export const UserMessage = memo(function UserMessage(
           <BranchNav siblings={siblings} current={message} onSelect={onSelectBranch} />
           <span className="message-actions">
             {actions && (
-              <button
-                type="button"
-                className="icon-button"
-                aria-label="Edit message"
+              <IconButton
+                label="Edit message"
                 title="Edit"
                 disabled={busy}
                 onClick={() => onEditing(true)}
               >
                 <PencilIcon />
-              </button>
+              </IconButton>
             )}
             <CopyButton text={message.content} label="Copy message" />
             {actions && (
-              <button
-                type="button"
-                className="icon-button"
-                aria-label="Delete branch"
+              <IconButton
+                label="Delete branch"
                 title="Delete this message and what follows"
                 onClick={() => setConfirming(true)}
               >
                 <TrashIcon />
-              </button>
+              </IconButton>
             )}
           </span>
         </footer>
@@ -271,34 +275,28 @@ export const AssistantMessage = memo(function AssistantMessage(
             <CopyButton text={view.text} label="Copy answer" />
             {actions && (
               <>
-                <button
-                  type="button"
-                  className="icon-button"
-                  aria-label="Retry"
+                <IconButton
+                  label="Retry"
                   title="Write another answer"
                   disabled={busy}
                   onClick={act(() => actions.retry(message))}
                 >
                   <RetryIcon />
-                </button>
-                <button
-                  type="button"
-                  className="icon-button"
-                  aria-label="Inspect prompt"
+                </IconButton>
+                <IconButton
+                  label="Inspect prompt"
                   title="Inspect prompt"
                   onClick={() => setInspecting(true)}
                 >
                   <InspectIcon />
-                </button>
-                <button
-                  type="button"
-                  className="icon-button"
-                  aria-label="Delete branch"
+                </IconButton>
+                <IconButton
+                  label="Delete branch"
                   title="Delete this answer and what follows"
                   onClick={() => setConfirming(true)}
                 >
                   <TrashIcon />
-                </button>
+                </IconButton>
               </>
             )}
           </span>
@@ -368,66 +366,12 @@ function CopyButton({ text, label }: { text: string; label: string }) {
     return () => window.clearTimeout(timer);
   }, [copied]);
   return (
-    <button
-      type="button"
-      className="icon-button"
-      aria-label={copied ? "Copied" : label}
+    <IconButton
+      label={copied ? "Copied" : label}
       title={copied === false ? "Copy failed" : copied ? "Copied" : label}
       onClick={() => void copyText(text).then(setCopied)}
     >
       {copied ? <CheckIcon /> : <CopyIcon />}
-    </button>
-  );
-}
-
-function CopyIcon() {
-  return (
-    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
-      <rect
-        x="8"
-        y="8"
-        width="12"
-        height="12"
-        rx="2"
-        fill="none"
-        stroke="currentColor"
-        strokeWidth="1.8"
-      />
-      <path
-        d="M16 8V5a1 1 0 0 0-1-1H5a1 1 0 0 0-1 1v10a1 1 0 0 0 1 1h3"
-        fill="none"
-        stroke="currentColor"
-        strokeWidth="1.8"
-      />
-    </svg>
-  );
-}
-
-function CheckIcon() {
-  return (
-    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
-      <path d="M5 12l5 5 9-10" fill="none" stroke="currentColor" strokeWidth="2" />
-    </svg>
-  );
-}
-
-function RetryIcon() {
-  return (
-    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
-      <path
-        d="M4 12a8 8 0 1 0 2.5-5.8M4 4v4h4"
-        fill="none"
-        stroke="currentColor"
-        strokeWidth="1.8"
-      />
-    </svg>
-  );
-}
-
-function InspectIcon() {
-  return (
-    <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
-      <path d="M8 6l-5 6 5 6M16 6l5 6-5 6" fill="none" stroke="currentColor" strokeWidth="1.8" />
-    </svg>
+    </IconButton>
   );
 }

@@ -3,10 +3,11 @@ import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, matchPath, navigate, usePathname } from "../../app/router.tsx";
 import { ConfirmDialog } from "../../lib/Dialog.tsx";
-import { PencilIcon, TrashIcon } from "../../lib/icons.tsx";
+import { IconButton, PencilIcon, PlusIcon, TrashIcon } from "../../lib/icons.tsx";
 import { useTRPC, useTRPCClient } from "../../trpc.ts";
 import { useActiveGenerations } from "./activeGenerations.tsx";
 import { groupByDay, titleOf } from "./groups.ts";
+import { ListFailure, NextPageOnScroll } from "./PagedList.tsx";
 import { SearchBox, SearchResults } from "./SidebarSearch.tsx";
 import { useConversationCache } from "./useConversationCache.ts";
 
@@ -47,21 +48,6 @@ export function Sidebar({ id, onNewChat }: { id: string; onNewChat: () => void }
   const items = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
   const groups = useMemo(() => groupByDay(items), [items]);
 
-  // Loads the next page when the end of the list scrolls into view.
-  const sentinel = useRef<HTMLDivElement>(null);
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
-  useEffect(() => {
-    const element = sentinel.current;
-    if (!element || !hasNextPage) return;
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((entry) => entry.isIntersecting) && !isFetchingNextPage) {
-        void fetchNextPage();
-      }
-    });
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
-
   return (
     <nav id={id} className="shell-sidebar" aria-labelledby="conversations-heading">
       <button
@@ -70,9 +56,7 @@ export function Sidebar({ id, onNewChat }: { id: string; onNewChat: () => void }
         onClick={onNewChat}
         aria-keyshortcuts="Control+Shift+O Meta+Shift+O"
       >
-        <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true">
-          <path d="M12 5v14M5 12h14" stroke="currentColor" strokeWidth="2" />
-        </svg>
+        <PlusIcon />
         New chat
         <span className="shortcut" aria-hidden="true">
           Ctrl ⇧ O
@@ -89,12 +73,10 @@ export function Sidebar({ id, onNewChat }: { id: string; onNewChat: () => void }
           Loading…
         </p>
       ) : list.isError ? (
-        <div role="alert" className="error sidebar-note">
-          <p>Could not load your conversations.</p>
-          <button type="button" onClick={() => list.refetch()}>
-            Retry
-          </button>
-        </div>
+        <ListFailure
+          message="Could not load your conversations."
+          onRetry={() => void list.refetch()}
+        />
       ) : items.length === 0 ? (
         <p className="muted sidebar-note">No conversations yet.</p>
       ) : (
@@ -114,9 +96,7 @@ export function Sidebar({ id, onNewChat }: { id: string; onNewChat: () => void }
               </ul>
             </section>
           ))}
-          <div ref={sentinel} className="list-sentinel">
-            {isFetchingNextPage && <span className="muted">Loading more…</span>}
-          </div>
+          <NextPageOnScroll list={list} />
         </div>
       )}
     </nav>
@@ -179,24 +159,20 @@ function ConversationItem(props: {
             <span className="conversation-title">{title}</span>
           </Link>
           <span className="conversation-actions">
-            <button
-              type="button"
-              className="icon-button"
-              aria-label={`Rename “${title}”`}
+            <IconButton
+              label={`Rename “${title}”`}
               title="Rename"
               onClick={() => setRenaming(true)}
             >
               <PencilIcon />
-            </button>
-            <button
-              type="button"
-              className="icon-button"
-              aria-label={`Delete “${title}”`}
+            </IconButton>
+            <IconButton
+              label={`Delete “${title}”`}
               title="Delete"
               onClick={() => setConfirming(true)}
             >
               <TrashIcon />
-            </button>
+            </IconButton>
           </span>
         </>
       )}

@@ -4,10 +4,11 @@
 
 import type { ConversationListItem, SnippetPart } from "@parley/shared";
 import { useInfiniteQuery } from "@tanstack/react-query";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { Link } from "../../app/router.tsx";
 import { useTRPC, useTRPCClient } from "../../trpc.ts";
 import { titleOf } from "./groups.ts";
+import { ListFailure, NextPageOnScroll } from "./PagedList.tsx";
 import "./search.css";
 
 /** Typing pauses this long before a search is sent. */
@@ -70,28 +71,12 @@ export function SearchResults({ search, currentId }: { search: string; currentId
     [results.data],
   );
 
-  const sentinel = useRef<HTMLDivElement>(null);
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = results;
-  useEffect(() => {
-    const element = sentinel.current;
-    if (!element || !hasNextPage) return;
-    const observer = new IntersectionObserver((entries) => {
-      if (entries.some((entry) => entry.isIntersecting) && !isFetchingNextPage) {
-        void fetchNextPage();
-      }
-    });
-    observer.observe(element);
-    return () => observer.disconnect();
-  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
-
   if (results.isError) {
     return (
-      <div role="alert" className="error sidebar-note">
-        <p>Could not search your conversations.</p>
-        <button type="button" onClick={() => results.refetch()}>
-          Retry
-        </button>
-      </div>
+      <ListFailure
+        message="Could not search your conversations."
+        onRetry={() => void results.refetch()}
+      />
     );
   }
   const settled = results.data !== undefined && !results.isPlaceholderData;
@@ -102,16 +87,14 @@ export function SearchResults({ search, currentId }: { search: string; currentId
           ? "Searching…"
           : items.length === 0
             ? `No conversations match “${query}”.`
-            : `${items.length}${hasNextPage ? "+" : ""} ${items.length === 1 ? "match" : "matches"}`}
+            : `${items.length}${results.hasNextPage ? "+" : ""} ${items.length === 1 ? "match" : "matches"}`}
       </p>
       <ul className="conversation-list">
         {items.map((item) => (
           <SearchResult key={item.id} item={item} current={item.id === currentId} />
         ))}
       </ul>
-      <div ref={sentinel} className="list-sentinel">
-        {isFetchingNextPage && <span className="muted">Loading more…</span>}
-      </div>
+      <NextPageOnScroll list={results} />
     </section>
   );
 }

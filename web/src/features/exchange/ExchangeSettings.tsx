@@ -5,6 +5,7 @@ import { Link } from "../../app/router.tsx";
 import { useTRPC } from "../../trpc.ts";
 import { messageOf } from "../chat/errors.ts";
 import { titleOf } from "../conversations/groups.ts";
+import { ExportButton, ExportFailure } from "./ExportButton.tsx";
 import { useExport } from "./useExport.ts";
 import "./exchange.css";
 
@@ -56,28 +57,14 @@ export function ExchangeSettings() {
           reading: the latest branch of each conversation.
         </p>
         <div className="form-actions">
-          <button
-            type="button"
-            className="button-secondary"
-            disabled={exporter.pending !== null}
-            onClick={() => void exporter.run({ format: "json" })}
-          >
-            {exporter.pending === "json" ? "Exporting…" : "Export all as JSON"}
-          </button>
-          <button
-            type="button"
-            className="button-secondary"
-            disabled={exporter.pending !== null}
-            onClick={() => void exporter.run({ format: "markdown" })}
-          >
-            {exporter.pending === "markdown" ? "Exporting…" : "Export all as Markdown"}
-          </button>
+          <ExportButton exporter={exporter} input={{ format: "json" }}>
+            Export all as JSON
+          </ExportButton>
+          <ExportButton exporter={exporter} input={{ format: "markdown" }}>
+            Export all as Markdown
+          </ExportButton>
         </div>
-        {exporter.error && (
-          <p role="alert" className="form-error">
-            Could not export: {exporter.error}
-          </p>
-        )}
+        <ExportFailure exporter={exporter} />
       </div>
 
       <div className="form-field">

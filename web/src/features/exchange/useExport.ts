@@ -30,3 +30,5 @@ export function useExport() {
 
   return { run, pending, error };
 }
+
+export type Exporter = ReturnType<typeof useExport>;

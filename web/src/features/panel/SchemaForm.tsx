@@ -38,31 +38,21 @@ export function SchemaForm(props: {
   onChange(value: unknown): void;
   issues: Issue[];
 }) {
-  const context: FieldContext = { root: props.schema, issues: issuesByPath(props.issues) };
+  const field: FieldProps = {
+    node: props.schema,
+    name: "input",
+    path: [],
+    value: props.value,
+    onChange: props.onChange,
+    context: { root: props.schema, issues: issuesByPath(props.issues) },
+    optional: null,
+  };
   const shape = shapeOf(props.schema, props.schema);
   // The root object's fields go straight into the form: no "input" fieldset around them.
-  if (shape.kind === "object") {
-    return (
-      <ObjectFields
-        node={shape.node}
-        value={props.value}
-        onChange={props.onChange}
-        path={[]}
-        context={context}
-        label="input"
-      />
-    );
-  }
-  return (
-    <Field
-      node={props.schema}
-      name="input"
-      path={[]}
-      value={props.value}
-      onChange={props.onChange}
-      context={context}
-      optional={null}
-    />
+  return shape.kind === "object" ? (
+    <CompositeControl {...field} shape={shape} />
+  ) : (
+    <Field {...field} />
   );
 }
 
@@ -160,7 +150,7 @@ function Field(props: FieldProps) {
     "aria-invalid": errors.length ? true : undefined,
     "aria-required": optional === null ? true : undefined,
   };
-  const composite = shape.kind === "object" || shape.kind === "array" || shape.kind === "record";
+  const composite = isComposite(shape);
 
   const header = (
     <div className="panel-field-header">
@@ -211,7 +201,7 @@ function Field(props: FieldProps) {
       <fieldset className="panel-fieldset" aria-labelledby={`${id}-label`}>
         {header}
         {footer}
-        {!absent && <CompositeControl {...props} shape={shape} labelId={`${id}-label`} />}
+        {!absent && <CompositeControl {...props} shape={shape} />}
       </fieldset>
     );
   }
@@ -226,6 +216,10 @@ function Field(props: FieldProps) {
 }
 
 type Shape = ReturnType<typeof shapeOf>;
+
+/** Values made of other values: shown as a fieldset of fields. */
+const isComposite = (shape: Shape) =>
+  shape.kind === "object" || shape.kind === "array" || shape.kind === "record";
 
 interface ControlProps {
   id: string;
@@ -243,7 +237,7 @@ function typeLabel(node: SchemaNode): string {
   return node.type ?? "any JSON";
 }
 
-function CompositeControl(props: FieldProps & { shape: Shape; labelId: string }) {
+function CompositeControl(props: FieldProps & { shape: Shape }) {
   const { shape, context, path, name } = props;
   if (shape.kind === "object") {
     return (
@@ -273,14 +267,10 @@ function CompositeControl(props: FieldProps & { shape: Shape; labelId: string })
             context={context}
             optional={null}
             actions={
-              <button
-                type="button"
-                className="button-secondary panel-small-button"
-                aria-label={`Remove ${name}[${index}]`}
+              <RemoveButton
+                label={`Remove ${name}[${index}]`}
                 onClick={() => props.onChange(items.filter((_, i) => i !== index))}
-              >
-                Remove
-              </button>
+              />
             }
           />
         ))}
@@ -300,6 +290,20 @@ function CompositeControl(props: FieldProps & { shape: Shape; labelId: string })
     return <RecordEntries {...props} values={shape.values} />;
   }
   return null;
+}
+
+/** An array item's or a record entry's "Remove", beside its label. */
+function RemoveButton(props: { label: string; onClick: () => void }) {
+  return (
+    <button
+      type="button"
+      className="button-secondary panel-small-button"
+      aria-label={props.label}
+      onClick={props.onClick}
+    >
+      Remove
+    </button>
+  );
 }
 
 /** A record (`{ [key]: value }`): entries with an editable key each. */
@@ -327,17 +331,13 @@ function RecordEntries(props: FieldProps & { values: SchemaNode }) {
           context={context}
           optional={null}
           actions={
-            <button
-              type="button"
-              className="button-secondary panel-small-button"
-              aria-label={`Remove ${key} from ${name}`}
+            <RemoveButton
+              label={`Remove ${key} from ${name}`}
               onClick={() => {
                 const { [key]: _removed, ...rest } = record;
                 props.onChange(rest);
               }}
-            >
-              Remove
-            </button>
+            />
           }
         />
       ))}
@@ -453,11 +453,7 @@ function UnionControl(props: FieldProps & { controlProps: ControlProps; variants
   const chosen = variantIndex(variants, props.value, context.root);
   const variant = variants[chosen] ?? {};
   const variantShape = shapeOf(variant, context.root);
-  const nested =
-    variantShape.kind === "object" ||
-    variantShape.kind === "array" ||
-    variantShape.kind === "record" ||
-    variantShape.kind === "union";
+  const nested = isComposite(variantShape) || variantShape.kind === "union";
   return (
     <div className="panel-union">
       <label htmlFor={pickerId} className="visually-hidden">

@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useId, useRef } from "react";
+import { type ReactNode, useEffect, useId, useRef, useState } from "react";
 import "./forms.css";
 
 export interface ConfirmDialogProps {
@@ -69,4 +69,37 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
       )}
     </dialog>
   );
+}
+
+/**
+ * Confirm, then act on one item of a list (revoke this token): `ask(item)` opens the dialog,
+ * spread `dialog` on a ConfirmDialog; confirming runs `mutation` on the item, and success closes
+ * the dialog. `target` is the item asked about.
+ */
+export function useConfirmedMutation<T, Input>(
+  mutation: {
+    mutate(input: Input, options: { onSuccess(): void }): void;
+    reset(): void;
+    isPending: boolean;
+    error: { message: string } | null;
+  },
+  inputOf: (item: T) => Input,
+) {
+  const [target, setTarget] = useState<T | null>(null);
+  return {
+    target,
+    ask: (item: T) => {
+      mutation.reset();
+      setTarget(item);
+    },
+    dialog: {
+      open: target !== null,
+      busy: mutation.isPending,
+      error: mutation.error?.message,
+      onConfirm: () => {
+        if (target !== null) mutation.mutate(inputOf(target), { onSuccess: () => setTarget(null) });
+      },
+      onCancel: () => setTarget(null),
+    },
+  };
 }

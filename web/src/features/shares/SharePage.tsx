@@ -5,15 +5,8 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import { Link, navigate, useRouteParams } from "../../app/router.tsx";
 import { useTRPC, useTRPCClient } from "../../trpc.ts";
 import { messageOf } from "../chat/errors.ts";
-import { AssistantMessage, UserMessage } from "../chat/MessageView.tsx";
-import { useModelName } from "../chat/ModelPicker.tsx";
-import {
-  type BranchChoice,
-  buildTree,
-  rememberChoice,
-  shownPath,
-  siblingsOf,
-} from "../chat/tree.ts";
+import { MessageList } from "../chat/MessageList.tsx";
+import { type BranchChoice, buildTree, ROOT, rememberChoice, shownPath } from "../chat/tree.ts";
 import { titleOf } from "../conversations/groups.ts";
 import { useConversationCache } from "../conversations/useConversationCache.ts";
 import { useSettings } from "../settings/useSettings.ts";
@@ -63,7 +56,6 @@ function SharedView({ shareId }: { shareId: string }) {
 
 function SharedTranscript({ share }: { share: SharedConversation }) {
   const settings = useSettings().settings ?? DEFAULT_SETTINGS;
-  const modelName = useModelName();
   const messages = useMemo(
     () => share.messages.map((message) => asMessage(message, share.shareId)),
     [share],
@@ -78,10 +70,9 @@ function SharedTranscript({ share }: { share: SharedConversation }) {
   const path = useMemo(() => shownPath(tree, choice), [tree, choice]);
   const onSelectBranch = useCallback(
     (message: Message) =>
-      setPicked((current) => ({ ...current, [message.parentId ?? ""]: message.id })),
+      setPicked((current) => ({ ...current, [message.parentId ?? ROOT]: message.id })),
     [],
   );
-  const ignore = useCallback(() => {}, []);
 
   return (
     <div className="chat shared-chat" data-wrap-code={settings.wrapCode || undefined}>
@@ -93,37 +84,14 @@ function SharedTranscript({ share }: { share: SharedConversation }) {
       </header>
       <div className="messages-scroller">
         <div className="messages">
-          {path.map((message) =>
-            message.role === "user" ? (
-              <UserMessage
-                key={message.id}
-                message={message}
-                siblings={siblingsOf(tree, message)}
-                onSelectBranch={onSelectBranch}
-                busy={false}
-                onFailure={ignore}
-                editing={false}
-                onEditing={ignore}
-                sendKey={settings.sendKey}
-                shareId={share.shareId}
-              />
-            ) : (
-              <AssistantMessage
-                key={message.id}
-                message={message}
-                siblings={siblingsOf(tree, message)}
-                onSelectBranch={onSelectBranch}
-                busy={false}
-                onFailure={ignore}
-                isLeaf={!tree.children.get(message.id)?.length}
-                smoothing={false}
-                showReasoning={settings.showReasoning}
-                modelName={modelName(message.model)}
-                onTitle={ignore}
-                onEnded={ignore}
-              />
-            ),
-          )}
+          <MessageList
+            tree={tree}
+            path={path}
+            onSelectBranch={onSelectBranch}
+            sendKey={settings.sendKey}
+            showReasoning={settings.showReasoning}
+            shareId={share.shareId}
+          />
         </div>
       </div>
       <ContinueBar share={share} path={path} />

@@ -1,5 +1,6 @@
 import { ACCEPTED_FILES, isImageType } from "@parley/shared";
 import { useRef } from "react";
+import { CloseIcon, FileIcon, IconButton, PaperclipIcon } from "../../../lib/icons.tsx";
 import { fileUrl, formatSize } from "./upload.ts";
 import type { Attachments } from "./useAttachments.ts";
 import "./attachments.css";
@@ -34,7 +35,7 @@ export function AttachmentTray({ attachments }: { attachments: Attachments }) {
                 // The uploader may read their own upload: the preview is the stored file.
                 <img className="attachment-thumb" src={fileUrl(item.ref.sha256)} alt="" />
               ) : (
-                <FileIcon />
+                <FileIcon className="attachment-icon" />
               )}
               <span className="attachment-text">
                 <span className="attachment-name">{item.name}</span>
@@ -50,17 +51,14 @@ export function AttachmentTray({ attachments }: { attachments: Attachments }) {
                   />
                 )}
               </span>
-              <button
-                type="button"
-                className="icon-button attachment-remove"
-                aria-label={`Remove ${item.name}`}
+              <IconButton
+                className="attachment-remove"
+                label={`Remove ${item.name}`}
                 title="Remove"
                 onClick={() => remove(item.key)}
               >
-                <svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true">
-                  <path d="M6 6l12 12M18 6L6 18" stroke="currentColor" strokeWidth="2" />
-                </svg>
-              </button>
+                <CloseIcon />
+              </IconButton>
             </li>
           ))}
         </ul>
@@ -88,38 +86,15 @@ export function AttachButton(props: { onFiles: (files: File[]) => void; disabled
           if (files.length > 0) props.onFiles(files);
         }}
       />
-      <button
-        type="button"
-        className="icon-button composer-attach"
-        aria-label="Attach files"
+      <IconButton
+        className="composer-attach"
+        label="Attach files"
         title="Attach files (or drop or paste them)"
         disabled={props.disabled}
         onClick={() => input.current?.click()}
       >
-        <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true">
-          <path
-            d="M20 11.5l-7.8 7.8a5 5 0 0 1-7.1-7.1l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4l7.8-7.8"
-            fill="none"
-            stroke="currentColor"
-            strokeWidth="1.8"
-            strokeLinecap="round"
-          />
-        </svg>
-      </button>
+        <PaperclipIcon />
+      </IconButton>
     </>
-  );
-}
-
-export function FileIcon() {
-  return (
-    <svg className="attachment-icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
-      <path
-        d="M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8zM14 3v5h5"
-        fill="none"
-        stroke="currentColor"
-        strokeWidth="1.8"
-        strokeLinejoin="round"
-      />
-    </svg>
   );
 }

@@ -1,5 +1,5 @@
 import { type FileRef, isImageType } from "@parley/shared";
-import { FileIcon } from "./AttachmentTray.tsx";
+import { FileIcon } from "../../../lib/icons.tsx";
 import { fileUrl, formatSize } from "./upload.ts";
 import "./attachments.css";
 
@@ -33,7 +33,7 @@ export function MessageAttachments(props: { files: readonly FileRef[]; shareId?:
           href={fileUrl(file.sha256, shareId)}
           download={file.name}
         >
-          <FileIcon />
+          <FileIcon className="attachment-icon" />
           <span className="attachment-text">
             <span className="attachment-name">{file.name}</span>
             <span className="attachment-size">{formatSize(file.size)}</span>

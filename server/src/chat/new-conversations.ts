@@ -1,0 +1,135 @@
+// What a new chat, a share's copy and an imported conversation have in common: the limit on how
+// many an owner keeps, the model one starts with, and (for the last two) a whole message tree
+// written at once under new ids.
+
+import { randomBytes } from "node:crypto";
+import type { FileRef, Message, Settings } from "@parley/shared";
+import type { Db } from "../db/client.ts";
+import type { Prisma } from "../db/generated/client.ts";
+import { limitReached } from "./errors.ts";
+import type { ChatParts } from "./service.ts";
+
+/** LIMIT_REACHED when the owner already keeps as many conversations as anyone may. */
+export async function requireRoomForConversation(
+  { db, limits }: Pick<ChatParts, "db" | "limits">,
+  ownerId: string,
+): Promise<void> {
+  const count = await db.conversation.count({ where: { ownerId } });
+  if (count >= limits.conversationsPerOwner) {
+    throw limitReached(
+      `You have reached the limit of ${limits.conversationsPerOwner} conversations; delete some to start new ones.`,
+    );
+  }
+}
+
+/**
+ * The model a new conversation starts with: the first of `wanted` this server has, else the
+ * owner's default model while this server has it, else the server's default.
+ */
+export function startingModel(
+  models: ChatParts["models"],
+  preferences: Pick<Settings, "defaultModel">,
+  wanted: readonly (string | null | undefined)[] = [],
+): string {
+  return (
+    [...wanted, preferences.defaultModel].find((id): id is string =>
+      Boolean(id && models.route(id)),
+    ) ?? models.list().defaultModel
+  );
+}
+
+/**
+ * A message of a tree from elsewhere (an import, a share), linked by that source's own ids.
+ * Without `updatedAt` it is stamped with the time it is written.
+ */
+export interface CopiedMessage
+  extends Pick<
+      Message,
+      | "id"
+      | "parentId"
+      | "role"
+      | "content"
+      | "reasoning"
+      | "interrupted"
+      | "error"
+      | "model"
+      | "createdAt"
+    >,
+    Partial<Pick<Message, "parameters" | "usage" | "updatedAt">> {
+  files: readonly Pick<FileRef, "sha256" | "name">[];
+}
+
+/**
+ * Creates the conversation and its whole message tree in one transaction, the messages under
+ * new ids made in the order given, and returns the conversation's id.
+ */
+export async function createConversationWithTree(
+  db: Db,
+  conversation: Prisma.ConversationUncheckedCreateInput,
+  messages: readonly CopiedMessage[],
+): Promise<string> {
+  const nextId = idMaker();
+  const ids = new Map(messages.map((message) => [message.id, nextId()]));
+  const newId = (id: string) => ids.get(id) ?? id;
+  const files = messages.flatMap((message) =>
+    message.files.map((file) => ({
+      messageId: newId(message.id),
+      sha256: file.sha256,
+      name: file.name,
+    })),
+  );
+  return db.$transaction(async (tx) => {
+    const created = await tx.conversation.create({ data: conversation, select: { id: true } });
+    // One statement for the whole tree (a 1,000-message import is one round trip, not 1,000),
+    // parents first so each row's parent exists when it is inserted whatever the batching.
+    await tx.message.createMany({
+      data: parentsFirst(messages).map((message) => ({
+        id: newId(message.id),
+        conversationId: created.id,
+        parentId: message.parentId === null ? null : newId(message.parentId),
+        role: message.role,
+        content: message.content,
+        reasoning: message.reasoning,
+        interrupted: message.interrupted,
+        error: message.error,
+        model: message.model,
+        parameters: (message.parameters ?? undefined) as Prisma.InputJsonObject | undefined,
+        usage: (message.usage ?? undefined) as Prisma.InputJsonObject | undefined,
+        createdAt: message.createdAt,
+        updatedAt: message.updatedAt,
+      })),
+    });
+    // The new owner may read the attachments of their conversation.
+    if (files.length > 0) await tx.messageFile.createMany({ data: files, skipDuplicates: true });
+    return created.id;
+  });
+}
+
+/** Messages ordered so that every parent comes before its children. */
+function parentsFirst<T extends { id: string; parentId: string | null }>(
+  messages: readonly T[],
+): T[] {
+  const children = new Map<string | null, T[]>();
+  for (const message of messages) {
+    const siblings = children.get(message.parentId) ?? [];
+    siblings.push(message);
+    children.set(message.parentId, siblings);
+  }
+  const ordered = [...(children.get(null) ?? [])];
+  // Breadth first: an array's iterator also visits what is pushed while it runs.
+  for (const message of ordered) ordered.push(...(children.get(message.id) ?? []));
+  return ordered;
+}
+
+/**
+ * New message ids in the order they are made. Siblings stamped with the same time are ordered
+ * by id, so ids that sort as they are made keep the order given for them.
+ */
+function idMaker(): () => string {
+  const prefix = `c${randomBytes(8).toString("hex")}`;
+  let count = 0;
+  return () => {
+    count += 1;
+    return `${prefix}${count.toString(36).padStart(8, "0")}`;
+  };
+}
