@@ -134,7 +134,7 @@ export async function buildApp(deps: AppDeps) {
     } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
   });
   registerHealth(app, db);
-  await registerFileRoutes(app, { files, identity: services.identity });
+  await registerFileRoutes(app, { files, identity: services.identity, limits });
   registerOidcRoutes(app, { config, db, identity: services.identity, limits });
   await registerSpa(app, config.webDistDir);
   return app;

@@ -128,6 +128,7 @@ const EnvSchema = z.object({
   RATE_LIMIT_MESSAGES_PER_MINUTE: Count.default(20).describe("a whole number (0 = no limit)"),
   RATE_LIMIT_IP_MESSAGES_PER_MINUTE: Count.default(60).describe("a whole number (0 = no limit)"),
   RATE_LIMIT_EXEMPT_EMAILS: EmailList.describe("a comma-separated list of emails"),
+  RATE_LIMIT_IP_UPLOADS_PER_MINUTE: Count.default(60).describe("a whole number (0 = no limit)"),
 });
 
 /** Every setting's name (all documented in .env.example). */
@@ -203,6 +204,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
       messagesPerMinute: e.RATE_LIMIT_MESSAGES_PER_MINUTE,
       ipMessagesPerMinute: e.RATE_LIMIT_IP_MESSAGES_PER_MINUTE,
       exemptEmails: e.RATE_LIMIT_EXEMPT_EMAILS,
+      ipUploadsPerMinute: e.RATE_LIMIT_IP_UPLOADS_PER_MINUTE,
     },
   };
 }

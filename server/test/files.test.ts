@@ -5,7 +5,6 @@ import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { FileRef } from "@parley/shared";
-import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { sniff } from "../src/files/sniff.ts";
 import {
@@ -14,12 +13,14 @@ import {
   type MockRequestRecord,
   type MockUpstreamServer,
 } from "../src/llm/mock/index.ts";
+import { errorOf } from "./helpers/errors.ts";
 import { CookieJar, createClient } from "./helpers/server.ts";
 import {
   answerRequests,
   type ChatServer,
   type Client,
-  readStream,
+  sendAndAnswer,
+  sendAndWait,
   startChatServer,
 } from "./helpers/session.ts";
 
@@ -84,16 +85,6 @@ async function filesUnder(dir: string): Promise<string[]> {
     .map((entry) => join(entry.parentPath, entry.name).slice(dir.length + 1));
 }
 
-async function errorOf(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCClientError) return error;
-    throw error;
-  }
-  throw new Error("expected the call to fail");
-}
-
 let server: ChatServer;
 beforeAll(async () => {
   server = await startChatServer();
@@ -106,20 +97,6 @@ async function newGuest() {
   const session = server.newSession();
   await session.client.settings.get.query();
   return session;
-}
-
-/** Sends, waits for the whole answer, and returns the request the mock received for it. */
-async function sendAndAnswer(
-  client: Client,
-  input: Parameters<Client["messages"]["send"]["mutate"]>[0],
-) {
-  server.mock.clear();
-  const sent = await client.messages.send.mutate(input);
-  const { events } = await readStream(client, { generationId: sent.generationId });
-  expect(events.at(-1)?.event.type).toBe("final");
-  const [request] = answerRequests(server.mock);
-  if (!request) throw new Error("no upstream request");
-  return { ...sent, request };
 }
 
 async function titledConversation(client: Client, model: string) {
@@ -196,7 +173,7 @@ describe("uploads", () => {
     expect(me.guest).toBe(true);
     // The same guest owns the upload: it can attach it.
     const conversationId = await titledConversation(client, "parley-demo");
-    const sent = await sendAndAnswer(client, {
+    const sent = await sendAndAnswer(server, client, {
       conversationId,
       content: "Summarise",
       files: [sha256Of(NOTES)],
@@ -288,7 +265,7 @@ describe("files in messages", () => {
     const { client, jar } = await newGuest();
     const image = await uploaded(server.url, "cat.png", PNG, jar);
     const conversationId = await titledConversation(client, "parley-demo-vision");
-    const sent = await sendAndAnswer(client, {
+    const sent = await sendAndAnswer(server, client, {
       conversationId,
       content: "What is in this picture?",
       files: [image.sha256],
@@ -346,7 +323,7 @@ describe("files in messages", () => {
     const notes = await uploaded(server.url, "notes.md", NOTES, jar);
     const conversationId = await titledConversation(client, "parley-demo");
     const document = { type: "text", text: `<document name="notes.md">\n${NOTES}\n</document>` };
-    const first = await sendAndAnswer(client, {
+    const first = await sendAndAnswer(server, client, {
       conversationId,
       content: "What should I buy?",
       files: [notes.sha256],
@@ -364,7 +341,7 @@ describe("files in messages", () => {
     });
     expect(JSON.stringify(recorded.prompt)).toContain("PERIWINKLE");
 
-    const second = await sendAndAnswer(client, {
+    const second = await sendAndAnswer(server, client, {
       conversationId,
       parentId: first.assistantMessageId,
       content: "And after that?",
@@ -374,7 +351,7 @@ describe("files in messages", () => {
     expect(messages.at(-1)).toEqual({ role: "user", content: "And after that?" });
 
     // Retrying the first question sends its file again.
-    const retried = await sendAndAnswer(client, {
+    const retried = await sendAndAnswer(server, client, {
       conversationId,
       mode: "retry",
       messageId: first.userMessageId,
@@ -386,7 +363,7 @@ describe("files in messages", () => {
     const { client, jar } = await newGuest();
     const notes = await uploaded(server.url, "notes.md", NOTES, jar);
     const conversationId = await titledConversation(client, "parley-demo");
-    const sent = await sendAndAnswer(client, { conversationId, files: [notes.sha256] });
+    const sent = await sendAndAnswer(server, client, { conversationId, files: [notes.sha256] });
     expect(lastChatMessage(sent.request)).toEqual({
       role: "user",
       content: [{ type: "text", text: `<document name="notes.md">\n${NOTES}\n</document>` }],
@@ -433,13 +410,13 @@ describe("files in messages", () => {
     // Alice's upload record gone (as after signing in from a guest), the file stays attachable
     // where it is already attached, and nowhere else.
     const conversationId = await titledConversation(alice.client, "parley-demo");
-    const first = await sendAndAnswer(alice.client, {
+    const first = await sendAndAnswer(server, alice.client, {
       conversationId,
       content: "Read this",
       files: [notes.sha256],
     });
     await server.database.db.fileUpload.deleteMany({ where: { sha256: notes.sha256 } });
-    const edited = await sendAndAnswer(alice.client, {
+    const edited = await sendAndAnswer(server, alice.client, {
       conversationId,
       mode: "edit",
       messageId: first.userMessageId,
@@ -466,7 +443,7 @@ describe("files in messages", () => {
     const notes = await uploaded(server.url, "notes.md", NOTES, jar);
     await client.auth.signUp.mutate({ email: "adopted@example.com", password: "a long password" });
     const conversationId = await titledConversation(client, "parley-demo");
-    const sent = await sendAndAnswer(client, {
+    const sent = await sendAndAnswer(server, client, {
       conversationId,
       content: "Read",
       files: [notes.sha256],
@@ -481,7 +458,7 @@ describe("files in messages", () => {
     const notes = await uploaded(server.url, "notes.md", NOTES, jar);
     const conversationId = await titledConversation(client, "parley-demo-vision");
     await client.conversations.update.mutate({ id: conversationId, systemPrompt: "Be brief." });
-    const sent = await sendAndAnswer(client, {
+    const sent = await sendAndAnswer(server, client, {
       conversationId,
       content: "Describe both",
       files: [image.sha256, notes.sha256],
@@ -521,7 +498,7 @@ describe("downloads", () => {
       "x-content-type-options": "nosniff",
       "content-security-policy": "default-src 'none'; sandbox",
       "content-disposition": `inline; filename="cat.png"; filename*=UTF-8''cat.png`,
-      "cache-control": "private, max-age=31536000, immutable",
+      "cache-control": "private, no-cache",
     });
     // The browser's cached copy is still good.
     const again = await fetch(`${server.url}/files/${image.sha256}`, {
@@ -539,7 +516,7 @@ describe("downloads", () => {
       "x-content-type-options": "nosniff",
       "content-security-policy": "default-src 'none'; sandbox",
       "content-disposition": `attachment; filename="drawing.svg"; filename*=UTF-8''drawing.svg`,
-      "cache-control": "private, max-age=31536000, immutable",
+      "cache-control": "private, no-cache",
     });
   });
 
@@ -561,7 +538,7 @@ describe("downloads", () => {
     const { client, jar } = await newGuest();
     const notes = await uploaded(server.url, "list.md", "- milk\n", jar);
     const conversationId = await titledConversation(client, "parley-demo");
-    await sendAndAnswer(client, { conversationId, content: "Read", files: [notes.sha256] });
+    await sendAndAnswer(server, client, { conversationId, content: "Read", files: [notes.sha256] });
     // Without the upload record (say, signed in since), owning the conversation is enough.
     await server.database.db.fileUpload.deleteMany({ where: { sha256: notes.sha256 } });
     const response = await download(server.url, notes.sha256, jar);
@@ -589,28 +566,26 @@ describe("downloads", () => {
       data: { id: "Sh4reCd", ownerId: sharerId, contentHash: "hash-2", snapshot: {} },
     });
     const viewer = await newGuest();
+    /** The status of GET /files/:sha256?share=shareId for the viewer (`jar` null: signed out). */
+    const statusThrough = async (
+      shareId: string,
+      file = image,
+      jar: CookieJar | null = viewer.jar,
+    ) => (await download(server.url, file.sha256, jar ?? undefined, `?share=${shareId}`)).status;
 
     const shared = await download(server.url, image.sha256, viewer.jar, "?share=Sh4reAb");
     expect(shared.status).toBe(200);
     expect(shared.headers.get("content-disposition")).toMatch(/^inline; filename="file-/);
     expect(Buffer.from(await shared.arrayBuffer())).toEqual(PNG);
     // Signed out viewers too: a share is public.
-    expect((await download(server.url, image.sha256, undefined, "?share=Sh4reAb")).status).toBe(
-      200,
-    );
+    expect(await statusThrough("Sh4reAb", image, null)).toBe(200);
     // A share that does not include the file, one that does not exist, or another file.
-    expect((await download(server.url, image.sha256, viewer.jar, "?share=Sh4reCd")).status).toBe(
-      404,
-    );
-    expect((await download(server.url, image.sha256, viewer.jar, "?share=nope123")).status).toBe(
-      404,
-    );
-    expect((await download(server.url, svg.sha256, viewer.jar, "?share=Sh4reAb")).status).toBe(404);
+    expect(await statusThrough("Sh4reCd")).toBe(404);
+    expect(await statusThrough("nope123")).toBe(404);
+    expect(await statusThrough("Sh4reAb", svg)).toBe(404);
 
     await db.share.update({ where: { id: "Sh4reAb" }, data: { revokedAt: new Date() } });
-    expect((await download(server.url, image.sha256, viewer.jar, "?share=Sh4reAb")).status).toBe(
-      404,
-    );
+    expect(await statusThrough("Sh4reAb")).toBe(404);
   });
 });
 
@@ -647,13 +622,11 @@ describe("files over the Responses API", () => {
     const notes = await uploaded(responsesServer.url, "notes.md", NOTES, jar);
     const { conversationId } = await client.conversations.create.mutate({ model: "eyes" });
     await client.conversations.update.mutate({ id: conversationId, title: "Files" });
-    const sent = await client.messages.send.mutate({
+    const sent = await sendAndWait(client, {
       conversationId,
       content: "Describe both",
       files: [notes.sha256, image.sha256],
     });
-    const { events } = await readStream(client, { generationId: sent.generationId });
-    expect(events.at(-1)?.event.type).toBe("final");
 
     const [request] = mock.requests.filter((record) => record.api === "responses");
     const body = request?.body as { input: unknown[] };

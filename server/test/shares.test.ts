@@ -4,9 +4,10 @@
 // the share's viewers and nobody else.
 
 import { FileRef, type Message, type SharedMessage } from "@parley/shared";
-import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SHARED_ANSWER_ERROR } from "../src/chat/shares.ts";
 import { testDatabaseKinds } from "./helpers/database.ts";
+import { codeOf } from "./helpers/errors.ts";
 import { type CookieJar, createClient } from "./helpers/server.ts";
 import {
   answerRequests,
@@ -14,20 +15,10 @@ import {
   type Client,
   promptOf,
   readStream,
+  sendAndWait,
   startChatServer,
   textOf,
 } from "./helpers/session.ts";
-
-/** The error code a call failed with (or "ok"). */
-async function codeOf(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return "ok";
-  } catch (error) {
-    if (!(error instanceof TRPCClientError)) throw error;
-    return (error.data as { code: string }).code;
-  }
-}
 
 /** A tree as positions: each message's role, text and its parent's index, in order. */
 function shapeOf(messages: readonly (Message | SharedMessage)[]) {
@@ -51,15 +42,13 @@ function branchTo(messages: readonly (Message | SharedMessage)[], leafId: string
 
 /** Sends `content` under `parentId` and waits for the answer to be saved. */
 async function chat(client: Client, conversationId: string, content: string, parentId?: string) {
-  const sent = await client.messages.send.mutate({
+  const sent = await sendAndWait(client, {
     conversationId,
     content,
     mode: "new",
     ...(parentId ? { parentId } : {}),
   });
-  const { events } = await readStream(client, { generationId: sent.generationId });
-  expect(events.at(-1)?.event.type).toBe("final");
-  return { ...sent, userMessageId: sent.userMessageId ?? "", text: textOf(events) };
+  return { ...sent, userMessageId: sent.userMessageId ?? "", text: textOf(sent.events) };
 }
 
 describe.each(testDatabaseKinds())("share links on %s", (database) => {
@@ -68,6 +57,25 @@ describe.each(testDatabaseKinds())("share links on %s", (database) => {
     server = await startChatServer({ database });
   });
   afterAll(() => server?.close());
+
+  it("shows a failed answer as failed, never with the provider's own words", async () => {
+    const owner = server.newOwner();
+    const { conversationId } = await owner.conversations.create.mutate({});
+    const failed = await owner.messages.send.mutate({
+      conversationId,
+      content: "[[mock fail=before status=500]] Hello?",
+    });
+    await readStream(owner, { generationId: failed.generationId });
+    const stored = await owner.conversations.get.query({ id: conversationId });
+    const providerWords = stored.messages.find((message) => message.role === "assistant")?.error;
+    expect(providerWords).toMatch(/500/);
+
+    const { shareId } = await owner.conversations.share.mutate({ id: conversationId });
+    const shared = await createClient(server.url).shares.get.query({ shareId });
+    const answer = shared.messages.find((message) => message.role === "assistant");
+    expect(answer?.error).toBe(SHARED_ANSWER_ERROR);
+    expect(JSON.stringify(shared)).not.toContain(providerWords);
+  });
 
   it("gives the same id for unchanged content, and a new one once the conversation changes", async () => {
     const owner = server.newOwner();
@@ -148,19 +156,17 @@ describe.each(testDatabaseKinds())("share links on %s", (database) => {
     const { conversationId } = await owner.conversations.create.mutate({});
     const river = await chat(owner, conversationId, "[[mock tokens=5]] What is a river?");
     // A second answer to the question, and an edited question with its own answer.
-    const retry = await owner.messages.send.mutate({
+    await sendAndWait(owner, {
       conversationId,
       mode: "retry",
       messageId: river.assistantMessageId,
     });
-    await readStream(owner, { generationId: retry.generationId });
-    const bridge = await owner.messages.send.mutate({
+    const bridge = await sendAndWait(owner, {
       conversationId,
       mode: "edit",
       messageId: river.userMessageId,
       content: "[[mock tokens=5]] What is a bridge?",
     });
-    await readStream(owner, { generationId: bridge.generationId });
     const conversation = await owner.conversations.get.query({ id: conversationId });
 
     // Shared while looking at the first answer to the first question.
@@ -222,12 +228,11 @@ describe.each(testDatabaseKinds())("share links on %s", (database) => {
     const owner = server.newOwner();
     const { conversationId } = await owner.conversations.create.mutate({});
     const first = await chat(owner, conversationId, "[[mock tokens=5]] Name a planet");
-    const retry = await owner.messages.send.mutate({
+    await sendAndWait(owner, {
       conversationId,
       mode: "retry",
       messageId: first.assistantMessageId,
     });
-    await readStream(owner, { generationId: retry.generationId });
     const original = await owner.conversations.get.query({ id: conversationId });
     const { shareId } = await owner.conversations.share.mutate({
       id: conversationId,
@@ -374,12 +379,11 @@ describe.each(testDatabaseKinds())("share links on %s", (database) => {
     const { conversationId } = await owner.conversations.create.mutate({});
     const notes = "Tide tables for the share test\n";
     const file = await upload(server.url, jar, "tides.txt", notes);
-    const sent = await owner.messages.send.mutate({
+    await sendAndWait(owner, {
       conversationId,
       content: "[[mock tokens=4]] Read my notes",
       files: [file.sha256],
     });
-    await readStream(owner, { generationId: sent.generationId });
     const { shareId } = await owner.conversations.share.mutate({ id: conversationId });
     // An unrelated share, to show a share only opens its own files.
     const other = server.newOwner();

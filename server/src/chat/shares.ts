@@ -2,7 +2,7 @@
 // was on) under a short public id, and copies of it ("continue this conversation") owned by
 // whoever opens it.
 
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import {
   type Conversation,
   type CreateConversationInput,
@@ -19,7 +19,12 @@ import { nanoid } from "nanoid";
 import { z } from "zod";
 import { Prisma } from "../db/generated/client.ts";
 import type { ConversationService } from "./conversations.ts";
-import { badRequest, limitReached, notFound } from "./errors.ts";
+import { badRequest, notFound } from "./errors.ts";
+import {
+  createConversationWithTree,
+  requireRoomForConversation,
+  startingModel,
+} from "./new-conversations.ts";
 import type { ChatParts } from "./service.ts";
 
 const SHARE_ID_LENGTH = 7;
@@ -155,32 +160,22 @@ export async function cloneShare(
   ownerId: string,
   input: NonNullable<CreateConversationInput> & { fromShare: string },
 ): Promise<CreateConversationOutput> {
-  const { db, models, settings, limits } = deps;
+  const { db, models, settings } = deps;
   const share = await db.share.findUnique({ where: { id: input.fromShare } });
   if (!share || share.revokedAt) throw shareNotFound();
   const clone = { ownerId_fromShareId: { ownerId, fromShareId: share.id } };
   const earlier = await db.conversation.findUnique({ where: clone, select: { id: true } });
   if (earlier) return { conversationId: earlier.id };
 
-  const count = await db.conversation.count({ where: { ownerId } });
-  if (count >= limits.conversationsPerOwner) {
-    throw limitReached(
-      `You have reached the limit of ${limits.conversationsPerOwner} conversations; delete some to start new ones.`,
-    );
-  }
+  await requireRoomForConversation(deps, ownerId);
   const snapshot = StoredSnapshot.parse(share.snapshot);
   if (input.model !== undefined && !models.route(input.model)) {
     throw badRequest(`Unknown model "${input.model}".`);
   }
   const preferences = await settings.get(ownerId);
   // The share's model when this server still has it, else the owner's default, as for a new chat.
-  const model =
-    [input.model, snapshot.model, preferences.defaultModel].find(
-      (id): id is string => typeof id === "string" && Boolean(models.route(id)),
-    ) ?? models.list().defaultModel;
+  const model = startingModel(models, preferences, [input.model, snapshot.model]);
 
-  const ids = new Map(snapshot.messages.map((message) => [message.id, randomUUID()]));
-  const newId = (id: string) => ids.get(id) ?? id;
   // Strictly increasing times keep the snapshot's order, which is the tree's sibling order.
   let previous = 0;
   const messages = snapshot.messages.map((message) => {
@@ -189,46 +184,18 @@ export async function cloneShare(
   });
 
   try {
-    const conversation = await db.$transaction(async (tx) => {
-      const created = await tx.conversation.create({
-        data: {
-          ownerId,
-          model,
-          title: snapshot.title,
-          systemPrompt: input.systemPrompt ?? preferences.systemPrompt,
-          fromShareId: share.id,
-        },
-        select: { id: true },
-      });
-      // Parents first, so each row's parent exists when it is inserted whatever the batching.
-      await tx.message.createMany({
-        data: parentsFirst(messages).map((message) => ({
-          id: newId(message.id),
-          conversationId: created.id,
-          parentId: message.parentId === null ? null : newId(message.parentId),
-          role: message.role,
-          content: message.content,
-          reasoning: message.reasoning,
-          interrupted: message.interrupted,
-          error: message.error,
-          model: message.model,
-          createdAt: message.createdAt,
-        })),
-      });
-      // The new owner may read the attachments of their copy.
-      await tx.messageFile.createMany({
-        data: messages.flatMap((message) =>
-          message.files.map((file) => ({
-            messageId: newId(message.id),
-            sha256: file.sha256,
-            name: file.name,
-          })),
-        ),
-        skipDuplicates: true,
-      });
-      return created;
-    });
-    return { conversationId: conversation.id };
+    const conversationId = await createConversationWithTree(
+      db,
+      {
+        ownerId,
+        model,
+        title: snapshot.title,
+        systemPrompt: input.systemPrompt ?? preferences.systemPrompt,
+        fromShareId: share.id,
+      },
+      messages,
+    );
+    return { conversationId };
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     // "Continue" pressed twice at once: the other request made the copy.
@@ -237,6 +204,9 @@ export async function cloneShare(
     return { conversationId: made.id };
   }
 }
+
+/** What a share says of an answer that failed, whatever the provider said. */
+export const SHARED_ANSWER_ERROR = "The answer failed.";
 
 /**
  * The conversation as a share shows it. Ids are renumbered (m1, m2, … in tree order) so the
@@ -265,6 +235,8 @@ function snapshotOf(conversation: Conversation, leafId: string | undefined): Sna
         ...message,
         id: rename(message.id),
         parentId: message.parentId === null ? null : rename(message.parentId),
+        // The provider's own words may name hosts or key fragments: public viewers get none.
+        error: message.error === null ? null : SHARED_ANSWER_ERROR,
       }),
     ),
   };
@@ -288,20 +260,6 @@ function canonicalJson(value: unknown): string {
       ? Object.fromEntries(Object.entries(each).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : each,
   );
-}
-
-/** Messages ordered so that every parent comes before its children. */
-function parentsFirst<T extends { id: string; parentId: string | null }>(messages: T[]): T[] {
-  const children = new Map<string | null, T[]>();
-  for (const message of messages) {
-    const siblings = children.get(message.parentId) ?? [];
-    siblings.push(message);
-    children.set(message.parentId, siblings);
-  }
-  const ordered = [...(children.get(null) ?? [])];
-  // Breadth first: an array's iterator also visits what is pushed while it runs.
-  for (const message of ordered) ordered.push(...(children.get(message.id) ?? []));
-  return ordered;
 }
 
 function isUniqueViolation(error: unknown): boolean {

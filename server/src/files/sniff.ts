@@ -44,13 +44,16 @@ const REFUSED: readonly { looksLike: string; matches: (bytes: Uint8Array) => boo
   { looksLike: "a RAR archive", matches: (b) => startsWith(b, ascii("Rar!")) },
 ];
 
-/** Languages by extension: code is sent as text/x-<language>. */
+/**
+ * Languages by extension: code is sent as text/x-<language>. JavaScript is "javascript-source":
+ * text/x-javascript is a script type to browsers, and a served upload must never be one.
+ */
 const CODE_EXTENSIONS: Record<string, string> = {
   py: "python",
-  js: "javascript",
-  mjs: "javascript",
-  cjs: "javascript",
-  jsx: "javascript",
+  js: "javascript-source",
+  mjs: "javascript-source",
+  cjs: "javascript-source",
+  jsx: "javascript-source",
   ts: "typescript",
   tsx: "typescript",
   java: "java",

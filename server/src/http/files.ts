@@ -9,15 +9,19 @@ import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { CallerUser, IdentityService } from "../auth/identity.ts";
 import { cleanName, FileRejected, type FileService, formatBytes } from "../files/service.ts";
+import { type Limits, rateLimitHook } from "../limits/index.ts";
 
-/** Content-addressed, so a URL's bytes never change; private, because access is checked. */
-const CACHE_CONTROL = "private, max-age=31536000, immutable";
+/**
+ * Private, and revalidated on every use: access can end (sign-out, a revoked share), and the
+ * ETag (the hash) makes the check a cheap 304.
+ */
+const CACHE_CONTROL = "private, no-cache";
 
 export async function registerFileRoutes(
   app: FastifyInstance,
-  deps: { files: FileService; identity: IdentityService },
+  deps: { files: FileService; identity: IdentityService; limits: Limits },
 ) {
-  const { files, identity } = deps;
+  const { files, identity, limits } = deps;
 
   /** Who is calling, as the tRPC context reads it (a refreshed or cleared cookie is passed on). */
   async function callerOf(request: FastifyRequest, reply: FastifyReply) {
@@ -42,12 +46,14 @@ export async function registerFileRoutes(
       limits: { fileSize: files.maxBytes, files: 1, fields: 10, parts: 20 },
     });
 
-    scope.post("/files", async (request, reply) => {
+    const perIp = rateLimitHook(limits.uploadsPerIp, (request) => request.ip);
+    scope.post("/files", { preHandler: perIp }, async (request, reply) => {
       try {
-        const owner = await ownerOf(request, reply);
+        // Checked before a guest is made, so a malformed request writes nothing.
         if (!request.isMultipart()) {
           return fail(reply, 400, "Send the file as multipart/form-data, in a field named file.");
         }
+        const owner = await ownerOf(request, reply);
         const part = await request.file();
         if (part?.fieldname !== "file") {
           return fail(reply, 400, "No file: send it in a multipart field named file.");

@@ -14,7 +14,12 @@ export const SIGN_IN_PER_EMAIL = { limit: 10, windowSeconds: 15 * 60 };
 /** Sign-in attempts per IP per 15 minutes: a shared office or NAT, not a credential-stuffing run. */
 export const SIGN_IN_PER_IP = { limit: 50, windowSeconds: 15 * 60 };
 
-export type LimitName = "messagesPerOwner" | "messagesPerIp" | "signInPerEmail" | "signInPerIp";
+export type LimitName =
+  | "messagesPerOwner"
+  | "messagesPerIp"
+  | "signInPerEmail"
+  | "signInPerIp"
+  | "uploadsPerIp";
 
 /**
  * TOO_MANY_REQUESTS with the wait in whole seconds. The errorFormatter exposes
@@ -46,11 +51,15 @@ export interface Limits {
   readonly messagesPerIp: RateLimit;
   readonly signInPerEmail: RateLimit;
   readonly signInPerIp: RateLimit;
+  /** File uploads and imports per client IP per minute (RATE_LIMIT_IP_UPLOADS_PER_MINUTE). */
+  readonly uploadsPerIp: RateLimit;
   /**
    * Takes one message from the sender's and the IP's allowance; throws RateLimitError when
    * either is used up. Senders in RATE_LIMIT_EXEMPT_EMAILS are not counted at all.
    */
   checkMessageLimits(sender: { ownerId: string; email?: string | null; ip: string }): Promise<void>;
+  /** Takes one upload (a file or an import) from the IP's allowance; throws RateLimitError. */
+  checkUploadLimit(ip: string): Promise<void>;
   /** Takes one sign-in attempt for the email and the IP (no exemptions: this guards passwords). */
   checkSignInLimits(attempt: { email: string; ip: string }): Promise<void>;
   /** Closes the Redis connection if createLimits opened it (a passed-in client is the caller's). */
@@ -90,6 +99,10 @@ export function createLimits(deps: LimitsDeps): Limits {
   });
   const signInPerEmail = build("signInPerEmail", SIGN_IN_PER_EMAIL);
   const signInPerIp = build("signInPerIp", SIGN_IN_PER_IP);
+  const uploadsPerIp = build("uploadsPerIp", {
+    limit: config.limits.ipUploadsPerMinute,
+    windowSeconds: 60,
+  });
   const exempt = new Set(config.limits.exemptEmails.map((email) => email.toLowerCase()));
 
   return {
@@ -98,6 +111,11 @@ export function createLimits(deps: LimitsDeps): Limits {
     messagesPerIp,
     signInPerEmail,
     signInPerIp,
+    uploadsPerIp,
+    async checkUploadLimit(ip) {
+      const result = await uploadsPerIp.consume(ip);
+      if (!result.allowed) throw new RateLimitError("uploadsPerIp", result, "uploads");
+    },
     async checkMessageLimits({ ownerId, email, ip }) {
       if (email && exempt.has(email.toLowerCase())) return;
       // One after the other: a sender already over their own limit does not use up the IP's

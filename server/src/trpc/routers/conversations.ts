@@ -79,7 +79,10 @@ export const conversationsRouter = router({
     })
     .input(ImportInput)
     .output(ImportOutput)
-    .mutation(({ ctx, input }) => ctx.chat.exchange.import(ctx.owner.id, input)),
+    .mutation(async ({ ctx, input }) => {
+      await ctx.limits.checkUploadLimit(ctx.client.ip);
+      return ctx.chat.exchange.import(ctx.owner.id, input);
+    }),
 
   deleteAll: ownerProcedure
     .meta({ description: "Delete all your conversations." })
