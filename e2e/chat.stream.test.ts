@@ -57,7 +57,10 @@ describe.skipIf(skipBrowserTests)("chatting in Chromium", () => {
 
     // Continue: the same answer grows from where it stopped, to the end.
     await lastAnswer(page).getByRole("button", { name: "Continue" }).click();
-    expect(await answerSettled(page, 20_000)).toBe("done");
+    // Polled: right after the click the answer still shows "interrupted" until the send returns.
+    await expect
+      .poll(() => lastAnswer(page).getAttribute("data-status"), { timeout: 20_000 })
+      .toBe("done");
     const finished = await savedMessage(server, answerId);
     expect(finished.interrupted).toBe(false);
     expect(finished.content.startsWith(stopped.content)).toBe(true);
