@@ -11,6 +11,8 @@ export interface MockRequestRecord {
   model: string | undefined;
   /** The parsed JSON body exactly as received; the raw text when it was not JSON. */
   body: unknown;
+  /** The body's text as it arrived ("" for none), for byte-for-byte comparisons. */
+  rawBody: string;
   stream: boolean;
   /** `performance.now()` milliseconds (monotonic; compare with `abortedAt`). */
   receivedAt: number;
@@ -36,7 +38,7 @@ export interface RequestControl {
 }
 
 export function createRequestControl(
-  fields: Pick<MockRequestRecord, "id" | "api" | "path" | "model" | "body" | "stream">,
+  fields: Pick<MockRequestRecord, "id" | "api" | "path" | "model" | "body" | "rawBody" | "stream">,
 ): RequestControl {
   let resolveFinished: (outcome: MockOutcome) => void = () => {};
   const finished = new Promise<MockOutcome>((resolve) => {

@@ -70,6 +70,7 @@ export function createMockUpstream(options: MockUpstreamOptions = {}): MockUpstr
       path,
       model: isRecord(body) && typeof body.model === "string" ? body.model : modelId,
       body,
+      rawBody: text,
       stream: isRecord(body) && body.stream === true,
     });
     requests.push(control.record);
