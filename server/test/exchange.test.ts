@@ -580,7 +580,11 @@ describe("limits", () => {
         ),
         conversation("Wordy", [
           message("w0", null, "user", "x".repeat(100), 1, [exeRef]),
-          message("w1", "w0", "assistant", "short", 2),
+          {
+            ...message("w1", "w0", "assistant", "short", 2),
+            reasoning: "r".repeat(100),
+            error: "e".repeat(5_000),
+          },
         ]),
         conversation("Damaged", [message("d0", null, "tool", "hi", 1)]),
         conversation("Broken", [message("b0", "nowhere", "user", "hi", 1)]),
@@ -628,6 +632,11 @@ describe("limits", () => {
       id: report.imported[1]?.conversationId ?? "",
     });
     expect(wordy.messages[0]).toMatchObject({ content: "x".repeat(40), files: [] });
+    // Reasoning is held to the message limit, an error text to 1,000 characters.
+    expect(wordy.messages[1]).toMatchObject({
+      reasoning: "r".repeat(40),
+      error: "e".repeat(1_000),
+    });
   });
 });
 

@@ -58,6 +58,9 @@ export type ImportCandidate =
   | { conversation: ImportConversation }
   | { title: string; skipped: string };
 
+/** The longest error text or model name an import keeps. */
+const IMPORTED_FIELD_CHARS = 1_000;
+
 export function createExchangeService(deps: ChatParts) {
   const { db, models, settings, limits, files } = deps;
 
@@ -212,6 +215,10 @@ export function createExchangeService(deps: ChatParts) {
           message.content = message.content.slice(0, limits.messageChars);
           cut += 1;
         }
+        // Fields Parley writes itself, bounded so an edited export cannot store megabytes in them.
+        message.reasoning = message.reasoning.slice(0, limits.messageChars);
+        message.error = message.error?.slice(0, IMPORTED_FIELD_CHARS) ?? null;
+        message.model = message.model?.slice(0, IMPORTED_FIELD_CHARS) ?? null;
       }
       if (cut > 0) {
         notes.push(
