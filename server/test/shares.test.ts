@@ -402,6 +402,8 @@ describe.each(testDatabaseKinds())("share links on %s", (database) => {
     const viewed = await download(`?share=${shareId}`);
     expect(viewed.status).toBe(200);
     expect(await viewed.text()).toBe(notes);
+    // Downloaded under the name the share shows.
+    expect(viewed.headers.get("content-disposition")).toContain('filename="tides.txt"');
     const stranger = server.newSession();
     await stranger.client.settings.get.query();
     expect((await download(`?share=${shareId}`, stranger.jar)).status).toBe(200);

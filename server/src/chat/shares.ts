@@ -69,7 +69,11 @@ export function createShareService(deps: ChatParts & { conversations: Conversati
       await db.share.deleteMany({ where: { id: existing.id, revokedAt: { not: null } } });
     }
 
-    const files = [...new Set(snapshot.messages.flatMap((m) => m.files.map((f) => f.sha256)))];
+    // Each file once, under the first name the snapshot shows for it.
+    const files = new Map<string, string>();
+    for (const file of snapshot.messages.flatMap((message) => message.files)) {
+      if (!files.has(file.sha256)) files.set(file.sha256, file.name);
+    }
     for (let attempt = 0; attempt < SHARE_ID_ATTEMPTS; attempt++) {
       const id = nanoid(SHARE_ID_LENGTH);
       try {
@@ -84,7 +88,9 @@ export function createShareService(deps: ChatParts & { conversations: Conversati
             },
           });
           // Viewers of the share may download these (GET /files/:sha256?share=id).
-          await tx.shareFile.createMany({ data: files.map((sha256) => ({ shareId: id, sha256 })) });
+          await tx.shareFile.createMany({
+            data: [...files].map(([sha256, name]) => ({ shareId: id, sha256, name })),
+          });
         });
         return { shareId: id };
       } catch (error) {

@@ -49,10 +49,9 @@ export function createFileService(deps: { db: Db; store: FileStore; maxBytes: nu
     if (shareId) {
       const shared = await db.shareFile.findFirst({
         where: { shareId, sha256, share: { revokedAt: null } },
-        select: { sha256: true },
+        select: { name: true },
       });
-      // The share's snapshot names its files; the download needs only a sensible default.
-      if (shared) return { name: "" };
+      if (shared) return shared;
     }
     return undefined;
   }

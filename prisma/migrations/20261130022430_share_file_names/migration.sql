@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "ShareFile" ADD COLUMN     "name" TEXT NOT NULL DEFAULT '';
