@@ -2,7 +2,7 @@
 // files reach the model (issue 6, acceptance 2, 3 and 4).
 
 import { createHash } from "node:crypto";
-import { readdir } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { FileRef } from "@parley/shared";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -480,6 +480,139 @@ describe("files in messages", () => {
   });
 });
 
+describe("recorded prompts keep images as references to their files", () => {
+  /** A PNG of `size` bytes of its own (the 1×1 PNG, padded with `fill`): sniffed as an image. */
+  const pngOf = (size: number, fill: number) =>
+    Buffer.concat([PNG, Buffer.alloc(size - PNG.length, fill)]);
+
+  /** The Message.prompt column as stored: the JSON text recorded at send time. */
+  async function storedPrompt(messageId: string): Promise<string> {
+    const row = await server.database.db.message.findUniqueOrThrow({
+      where: { id: messageId },
+      select: { prompt: true },
+    });
+    if (typeof row.prompt !== "string") throw new Error("the prompt is not stored as JSON text");
+    return row.prompt;
+  }
+
+  it("stores no image bytes, yet reads every turn's prompt back exactly as sent", async () => {
+    const { client, jar } = await newGuest();
+    const bytes = pngOf(256 * 1024, 1);
+    const image = await uploaded(server.url, "big.png", bytes, jar);
+    const conversationId = await titledConversation(client, "parley-demo-vision");
+    await client.conversations.update.mutate({ id: conversationId, systemPrompt: "Be brief." });
+    const first = await sendAndAnswer(server, client, {
+      conversationId,
+      content: "Describe it",
+      files: [image.sha256],
+    });
+    const second = await sendAndAnswer(server, client, {
+      conversationId,
+      parentId: first.assistantMessageId,
+      content: "And again",
+    });
+    const dataUrl = `data:image/png;base64,${bytes.toString("base64")}`;
+    // The later turn sends the image again; neither answer's row keeps its bytes.
+    expect(second.request.rawBody).toContain(dataUrl);
+    for (const sent of [first, second]) {
+      const stored = await storedPrompt(sent.assistantMessageId);
+      expect(stored).not.toContain(";base64,");
+      expect(stored).toContain(`{"parley-file":"${image.sha256}","mimeType":"image/png"}`);
+      expect(stored.length).toBeLessThan(1_000);
+      const { prompt } = await client.messages.prompt.query({
+        conversationId,
+        messageId: sent.assistantMessageId,
+      });
+      expect(prompt).toEqual({ api: "chat", request: sent.request.body });
+      expect(JSON.stringify(prompt?.request)).toBe(sent.request.rawBody);
+      expect(JSON.stringify(prompt?.request)).toContain(dataUrl);
+    }
+  });
+
+  it("returns text that looks like a file reference, or an image's data URL, as written", async () => {
+    const { client, jar } = await newGuest();
+    const image = await uploaded(server.url, "cat.png", PNG, jar);
+    const dataUrl = `data:image/png;base64,${PNG.toString("base64")}`;
+    const lookalikes = [
+      `parley-file:${image.sha256}`,
+      `{"parley-file":"${image.sha256}","mimeType":"image/png"}`,
+      `{"parley-file":"${"0".repeat(64)}","mimeType":"image/png"}`,
+      dataUrl,
+    ].join("\n");
+    const conversationId = await titledConversation(client, "parley-demo-vision");
+    await client.conversations.update.mutate({ id: conversationId, systemPrompt: lookalikes });
+    const first = await sendAndAnswer(server, client, {
+      conversationId,
+      content: lookalikes,
+      files: [image.sha256],
+    });
+    // A message that is nothing but the image's data URL, with the image itself earlier.
+    const second = await sendAndAnswer(server, client, {
+      conversationId,
+      parentId: first.assistantMessageId,
+      content: dataUrl,
+    });
+    expect(lastChatMessage(second.request)).toEqual({ role: "user", content: dataUrl });
+    for (const sent of [first, second]) {
+      const { prompt } = await client.messages.prompt.query({
+        conversationId,
+        messageId: sent.assistantMessageId,
+      });
+      expect(prompt).toEqual({ api: "chat", request: sent.request.body });
+      expect(JSON.stringify(prompt?.request)).toBe(sent.request.rawBody);
+    }
+    // What the user wrote is stored as they wrote it; only the attached image is a reference.
+    const stored = await storedPrompt(second.assistantMessageId);
+    expect(stored).toContain(JSON.stringify(lookalikes));
+    expect(stored).toContain(`{"role":"user","content":${JSON.stringify(dataUrl)}}`);
+    expect(stored).toContain(`"image_url":{"url":{"parley-file":"${image.sha256}"`);
+  });
+
+  it("still reads a prompt recorded with its images inline", async () => {
+    const { client, jar } = await newGuest();
+    const image = await uploaded(server.url, "cat.png", PNG, jar);
+    const conversationId = await titledConversation(client, "parley-demo-vision");
+    const sent = await sendAndAnswer(server, client, {
+      conversationId,
+      content: "Describe it",
+      files: [image.sha256],
+    });
+    // As answers were recorded before references: the request's JSON text, bytes and all.
+    await server.database.db.message.update({
+      where: { id: sent.assistantMessageId },
+      data: { prompt: `{"api":"chat","request":${sent.request.rawBody}}` },
+    });
+    const { prompt } = await client.messages.prompt.query({
+      conversationId,
+      messageId: sent.assistantMessageId,
+    });
+    expect(prompt).toEqual({ api: "chat", request: sent.request.body });
+    expect(JSON.stringify(prompt?.request)).toBe(sent.request.rawBody);
+  });
+
+  it("leaves a reference to a file gone from the store as it is", async () => {
+    const { client, jar } = await newGuest();
+    const image = await uploaded(server.url, "lost.png", pngOf(1024, 2), jar);
+    const conversationId = await titledConversation(client, "parley-demo-vision");
+    const sent = await sendAndAnswer(server, client, {
+      conversationId,
+      content: "Describe it",
+      files: [image.sha256],
+    });
+    const { sha256 } = image;
+    await rm(join(server.config.filesDir, sha256.slice(0, 2), sha256.slice(2, 4), sha256));
+    const { prompt } = await client.messages.prompt.query({
+      conversationId,
+      messageId: sent.assistantMessageId,
+    });
+    const request = prompt?.request as { messages: { content: unknown }[] };
+    expect(request.messages.at(-1)?.content).toEqual([
+      { type: "image_url", image_url: { url: { "parley-file": sha256, mimeType: "image/png" } } },
+      { type: "text", text: "Describe it" },
+    ]);
+  });
+});
+
 describe("downloads", () => {
   let owner: Awaited<ReturnType<typeof newGuest>>;
   let image: FileRef;
@@ -652,6 +785,13 @@ describe("files over the Responses API", () => {
     const received = { api: "responses", request: request?.body };
     expect(prompt).toEqual(received);
     expect(JSON.stringify(prompt?.request)).toBe(request?.rawBody);
+    // Though the image is kept as a reference to its file.
+    const row = await responsesServer.database.db.message.findUniqueOrThrow({
+      where: { id: sent.assistantMessageId },
+      select: { prompt: true },
+    });
+    expect(row.prompt).not.toContain(";base64,");
+    expect(row.prompt).toContain(`"image_url":{"parley-file":"${image.sha256}"`);
   });
 
   it("takes its size limit from UPLOAD_MAX_BYTES: the limit itself passes, one byte more is 413", async () => {

@@ -10,6 +10,7 @@ import { TRPCError } from "@trpc/server";
 import type { FastifyBaseLogger } from "fastify";
 import type { Prisma } from "../db/generated/client.ts";
 import { attachmentParts, checkModelTakes, userContent } from "../files/prompt.ts";
+import { readRecordedPrompt, recordPrompt } from "../files/recorded-prompt.ts";
 import { buildRequest, type PromptMessage, type PromptPart } from "../llm/stream.ts";
 import { badRequest, limitReached, notFound } from "./errors.ts";
 import { promptMessages } from "./prompt.ts";
@@ -93,8 +94,9 @@ export function createMessageService(deps: ChatParts) {
       model: conversation.model,
       parameters: parameters as Prisma.InputJsonObject,
       // As the JSON text sent: a jsonb object would reorder its keys, and the prompt is kept
-      // byte for byte as the upstream received it.
-      prompt: JSON.stringify(request),
+      // byte for byte as the upstream received it; but images as references to their files,
+      // which reading the prompt expands (each would otherwise be stored in every later answer).
+      prompt: recordPrompt(request, messages),
       // Until the generation ends, the row says what a crash would leave: an interrupted answer.
       interrupted: true,
       error: null,
@@ -226,7 +228,7 @@ export function createMessageService(deps: ChatParts) {
       select: { prompt: true, model: true, parameters: true },
     });
     if (!message) throw notFound("message");
-    const recorded = RecordedPrompt.safeParse(recordedJson(message.prompt));
+    const recorded = RecordedPrompt.safeParse(await recordedJson(message.prompt, files.read));
     const parameters = ModelParameters.safeParse(message.parameters);
     return {
       prompt: recorded.success ? recorded.data : null,
@@ -282,12 +284,16 @@ function planSend(
   }
 }
 
-/** A recorded prompt: JSON text (how prompts are stored), or an object (older rows). */
-function recordedJson(value: unknown): unknown {
+/**
+ * A recorded prompt: JSON text (how prompts are stored; see recordPrompt), parsed with its file
+ * references expanded, or an object (older rows).
+ */
+async function recordedJson(value: unknown, read: ChatParts["files"]["read"]): Promise<unknown> {
   if (typeof value !== "string") return value;
   try {
-    return JSON.parse(value) as unknown;
-  } catch {
-    return null;
+    return await readRecordedPrompt(value, read);
+  } catch (error) {
+    if (error instanceof SyntaxError) return null;
+    throw error;
   }
 }

@@ -34,13 +34,22 @@ export async function attachmentParts(
       // A row without bytes is a broken store, not the caller's mistake.
       if (!stored) throw new Error(`the bytes of file ${file.sha256} are missing from the store`);
       if (isImageType(stored.mimeType)) {
-        const data = Buffer.from(stored.bytes).toString("base64");
-        return { type: "image", url: `data:${stored.mimeType};base64,${data}` };
+        const { mimeType } = stored;
+        return {
+          type: "image",
+          url: imageDataUrl(mimeType, stored.bytes),
+          file: { sha256: file.sha256, mimeType },
+        };
       }
       const text = new TextDecoder().decode(stored.bytes);
       return { type: "text", text: documentOf(file.name, text) };
     }),
   );
+}
+
+/** How an image is sent: a base64 `data:` URL (also how a recorded prompt's references expand). */
+export function imageDataUrl(mimeType: string, bytes: Uint8Array): string {
+  return `data:${mimeType};base64,${Buffer.from(bytes).toString("base64")}`;
 }
 
 /** A user message's content: its files first, then what the user wrote (a string when no files). */

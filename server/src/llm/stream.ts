@@ -18,7 +18,14 @@ import type {
 import type { ModelRoute } from "./registry.ts";
 
 /** A piece of a user message with attachments: text (a document, or what they wrote) or an image. */
-export type PromptPart = { type: "text"; text: string } | { type: "image"; url: string };
+export type PromptPart =
+  | { type: "text"; text: string }
+  | {
+      type: "image";
+      url: string;
+      /** The stored file `url` was made from: a recorded prompt refers to it instead of its bytes. */
+      file?: { sha256: string; mimeType: string };
+    };
 
 export interface PromptMessage {
   role: "system" | "user" | "assistant";
