@@ -5,10 +5,12 @@
 //   npx -y pnpm@10 tsx scripts/ask.ts "Why is the sky blue?" [--model parley-demo]
 //
 // Creates a conversation, sends the question and prints the answer's tokens as they arrive,
-// then a newline. Exit codes: 0 answered; 1 the answer or a request failed (reason on
+// then a newline. It subscribes to the answer by the id it gives it, while the send is still
+// on its way, so the first token is not held up by a round trip. Exit codes: 0 answered; 1 the answer or a request failed (reason on
 // stderr); 2 bad arguments; 130 Ctrl+C (143 SIGTERM), which first stops the generation on the
 // server: the partial answer stays in the conversation, marked interrupted.
 
+import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import type { ParleyClient } from "@parley/server/client";
 import { clientFromEnv, run, ScriptError, usage } from "./lib.ts";
@@ -33,9 +35,20 @@ run(async () => {
     values.model ? { model: values.model } : {},
   );
   if (stop.code) return stop.code;
-  const { generationId } = await client.messages.send.mutate({ conversationId, content: question });
+  const assistantMessageId = randomUUID();
+  const answer = followAnswer(client, assistantMessageId);
+  let generationId: string;
+  try {
+    ({ generationId } = await client.messages.send.mutate({
+      conversationId,
+      content: question,
+      assistantMessageId,
+    }));
+  } catch (error) {
+    answer.close();
+    throw error;
+  }
 
-  const answer = followAnswer(client, generationId);
   const first = await Promise.race([answer.final, stop.promise]);
   if ("stopWith" in first) {
     // The server keeps generating without us: only generations.stop ends it.
@@ -53,15 +66,15 @@ run(async () => {
   return 0;
 });
 
-/** Streams a generation's text to stdout; `final` settles with its last event. */
-function followAnswer(client: ParleyClient, generationId: string) {
+/** Streams the text of the answer `messageId` to stdout; `final` settles with its last event. */
+function followAnswer(client: ParleyClient, messageId: string) {
   let settle: { resolve(end: { interrupted: boolean }): void; reject(error: unknown): void };
   const final = new Promise<{ interrupted: boolean }>((resolve, reject) => {
     settle = { resolve, reject };
   });
   let disconnected: NodeJS.Timeout | undefined;
   const subscription = client.generations.stream.subscribe(
-    { generationId },
+    { messageId },
     {
       onData({ data: event }) {
         if (event.type === "started" || event.type === "token") process.stdout.write(event.text);

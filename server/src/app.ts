@@ -1,11 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
-import Fastify, { type FastifyRequest } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type { DestinationStream } from "pino";
 import { createIdentityService } from "./auth/identity.ts";
 import { createLucia } from "./auth/lucia.ts";
 import { registerOriginCheck } from "./auth/origin.ts";
+import { createRedisPendingSignIns } from "./auth/pending-sign-ins.ts";
+import { type CallerCache, createCallerCache, type Forget } from "./auth/session-cache.ts";
 import { createTokenService } from "./auth/tokens.ts";
+import { createRedisBus } from "./chat/bus/redis.ts";
+import { abandonedEnding } from "./chat/generations/saves.ts";
 import { type ChatOptions, createChatService } from "./chat/service.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
@@ -15,11 +19,18 @@ import { registerFileRoutes } from "./http/files.ts";
 import { registerHealth } from "./http/health.ts";
 import { registerOidcRoutes } from "./http/oidc.ts";
 import { registerSpa } from "./http/spa.ts";
+import { registerSubscriptionStreams } from "./http/subscriptions.ts";
 import { registerTrpcBodyLimits } from "./http/trpc-body-limit.ts";
 import { createLimits } from "./limits/index.ts";
 import type { MockUpstream } from "./llm/mock/index.ts";
 import { createModelRegistry } from "./llm/registry.ts";
-import { createContextFactory, type Services } from "./trpc/init.ts";
+import { connectRedis, redisConnector } from "./redis.ts";
+import {
+  createCallerFactory,
+  createContextFactory,
+  type Services,
+  SSE_TIMING,
+} from "./trpc/init.ts";
 import { type AppRouter, appRouter } from "./trpc/router.ts";
 
 const SESSION_PURGE_INTERVAL_MS = 60 * 60 * 1000;
@@ -29,12 +40,51 @@ export interface AppDeps {
   db: Db;
   /** Demo mode's upstream; tests pass their own to inspect what it received. */
   mock?: MockUpstream;
-  /** Separates this app's keys in a shared Redis (tests run several apps against one). */
+  /** Overrides REDIS_KEY_PREFIX (tests run several apps against one Redis). */
   redisKeyPrefix?: string;
   /** Where log lines go (stdout by default); tests collect them. */
   logDestination?: DestinationStream;
   /** Chat engine settings: timeouts, log expiry, limits (tests shorten them). */
   chat?: Partial<ChatOptions>;
+}
+
+/**
+ * What instances share through Redis when REDIS_URL is set: the generation bus, pending OIDC
+ * sign-ins, and the forgetting of cached callers. Throws RedisUnavailable when Redis does not
+ * answer: with REDIS_URL set, Parley does not start without it.
+ */
+async function shareThroughRedis(
+  app: FastifyInstance,
+  options: { url: string; prefix: string; db: Db; callers: CallerCache; logTtlMs?: number },
+) {
+  const connect = redisConnector(options.url, app.log);
+  const redis = await connectRedis(options.url, connect);
+  const bus = await createRedisBus({
+    redis,
+    connect,
+    prefix: `${options.prefix}:bus`,
+    ttlMs: options.logTtlMs,
+    log: app.log,
+    abandoned: (info) => abandonedEnding(options.db, info.messageId),
+  });
+  // A session signed out or revoked here is forgotten by every instance's cache.
+  await bus.subscribe("forget", (message) => {
+    const { from, forget } = JSON.parse(message) as { from: string; forget: Forget };
+    if (from !== bus.instanceId) options.callers.apply(forget);
+  });
+  options.callers.onForget((forget) => {
+    bus.publish("forget", JSON.stringify({ from: bus.instanceId, forget })).catch((error) => {
+      app.log.warn({ err: error }, "could not tell other instances to forget a session");
+    });
+  });
+  return {
+    bus,
+    pendingSignIns: createRedisPendingSignIns(redis, options.prefix),
+    /** After the chat service has closed the bus. */
+    close: async () => {
+      redis.disconnect();
+    },
+  };
 }
 
 /** Builds the whole HTTP app: tRPC at /trpc, plain routes, and the SPA. Used by main.ts and tests. */
@@ -64,10 +114,11 @@ export async function buildApp(deps: AppDeps) {
     reply.header("x-request-id", request.id);
   });
 
-  const tokens = createTokenService(db);
+  const callers = createCallerCache();
+  const tokens = createTokenService(db, { callers });
   const limits = createLimits({
     config,
-    keyPrefix: deps.redisKeyPrefix ? `${deps.redisKeyPrefix}:limits` : undefined,
+    keyPrefix: `${deps.redisKeyPrefix ?? config.redisKeyPrefix}:limits`,
     onRedisError: (error) => app.log.warn({ err: error }, "rate limits: Redis unavailable"),
   });
   app.addHook("onClose", () => limits.close());
@@ -85,14 +136,28 @@ export async function buildApp(deps: AppDeps) {
     store: createFilesystemStore(config.filesDir),
     maxBytes: config.uploadMaxBytes,
   });
+  const chatOptions = { ...config.chat, ...deps.chat };
+  const shared = config.redisUrl
+    ? await shareThroughRedis(app, {
+        url: config.redisUrl,
+        prefix: deps.redisKeyPrefix ?? config.redisKeyPrefix,
+        db,
+        callers,
+        logTtlMs: chatOptions.logTtlMs,
+      })
+    : undefined;
   const chat = createChatService({
     db,
     models: registry,
     files,
-    options: { ...config.chat, ...deps.chat },
+    bus: shared?.bus,
+    options: chatOptions,
   });
   // Running answers are stopped and saved (interrupted) before the database closes.
-  app.addHook("onClose", () => chat.close());
+  app.addHook("onClose", async () => {
+    await chat.close();
+    await shared?.close();
+  });
   const services: Services = {
     config,
     db,
@@ -107,6 +172,7 @@ export async function buildApp(deps: AppDeps) {
       tokens,
       identity: config.identity,
       signInThrottle: limits,
+      callers,
     }),
   };
 
@@ -120,11 +186,22 @@ export async function buildApp(deps: AppDeps) {
 
   registerOriginCheck(app, config.publicUrl);
   registerTrpcBodyLimits(app, "/trpc");
+  const createContext = createContextFactory(services);
+  registerSubscriptionStreams(app, {
+    prefix: "/trpc",
+    paths: ["generations.stream", "generations.active"],
+    router: appRouter,
+    createContext,
+    createCaller: createCallerFactory(appRouter),
+    ...SSE_TIMING,
+    onInternalError: (error, path, request) =>
+      request.log.error({ err: error, path }, "procedure failed"),
+  });
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",
     trpcOptions: {
       router: appRouter,
-      createContext: createContextFactory(services),
+      createContext,
       onError({ error, path, ctx }) {
         // Expected client errors are the caller's business; log only what is ours to fix.
         if (error.code === "INTERNAL_SERVER_ERROR") {
@@ -135,7 +212,13 @@ export async function buildApp(deps: AppDeps) {
   });
   registerHealth(app, db);
   await registerFileRoutes(app, { files, identity: services.identity, limits });
-  registerOidcRoutes(app, { config, db, identity: services.identity, limits });
+  registerOidcRoutes(app, {
+    config,
+    db,
+    identity: services.identity,
+    limits,
+    pending: shared?.pendingSignIns,
+  });
   await registerSpa(app, config.webDistDir);
   return app;
 }

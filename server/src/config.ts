@@ -89,6 +89,11 @@ const EnvSchema = z.object({
     .describe("a whole number of bytes (at least 1)"),
   DATABASE_URL: optional(PostgresUrl).describe("a postgres:// or postgresql:// URL"),
   REDIS_URL: optional(RedisUrl).describe("a redis:// or rediss:// URL"),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{1,64}$/)
+    .default("parley")
+    .describe("1 to 64 letters, digits, _ : . or -"),
   OPENAI_API_KEY: optional(z.string()).describe("an API key"),
   OPENAI_BASE_URL: optional(z.url()).describe("an http(s) URL"),
   MODELS: optional(JsonModels).describe("a JSON array of models (see .env.example)"),
@@ -169,6 +174,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
     /** The largest upload accepted (413 above it). */
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     redisUrl: e.REDIS_URL,
+    /** Separates deployments sharing one Redis: every key and channel starts with it. */
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     openai: { apiKey: e.OPENAI_API_KEY, baseURL: e.OPENAI_BASE_URL },
     models: e.MODELS,
     logLevel: e.LOG_LEVEL,

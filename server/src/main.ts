@@ -1,6 +1,7 @@
 import { buildApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { openDatabase } from "./db/client.ts";
+import { RedisUnavailable } from "./redis.ts";
 
 function readConfig(): Config {
   try {
@@ -14,7 +15,12 @@ function readConfig(): Config {
 
 const config = readConfig();
 const db = openDatabase(config.database);
-const app = await buildApp({ config, db });
+const app = await buildApp({ config, db }).catch(async (error: unknown) => {
+  if (!(error instanceof RedisUnavailable)) throw error;
+  console.error(error.message);
+  await db.$disconnect();
+  process.exit(1);
+});
 await app.listen({ host: config.host, port: config.port });
 app.log.info(`Parley is ready at ${config.publicUrl}`);
 

@@ -8,8 +8,10 @@ import {
   type ChatServer,
   type Client,
   eventually,
+  expectRisingIds,
   isTitleRequest,
   readStream,
+  reasoningOf,
   startChatServer,
   TEST_CHAT_OPTIONS,
   textOf,
@@ -69,11 +71,9 @@ describe.each(API_MODELS)("a generation over the $api API", ({ model }) => {
     const types = events.map(({ event }) => event.type);
     expect(types[0]).toBe("started");
     expect(types.at(-1)).toBe("final");
-    expect(types.filter((type) => type === "token")).toHaveLength(20);
+    expect(answerRequests(server.mock)[0]?.tokensSent).toBe(20);
     expect(types.filter((type) => type === "title")).toHaveLength(1);
-    expect(events.map(({ id }) => id)).toEqual(
-      events.map((_, seq) => `${sent.generationId}:${seq}`),
-    );
+    expectRisingIds(sent.generationId, events);
     expect(events[0]?.event).toEqual({
       type: "started",
       generationId: sent.generationId,
@@ -143,10 +143,14 @@ describe.each(API_MODELS)("a generation over the $api API", ({ model }) => {
       content: "[[mock tokens=6 reasoning=4]] Think first",
     });
     const { events } = await readStream(client, { generationId: sent.generationId });
-    const reasoning = events.flatMap(({ event }) => (event.type === "reasoning" ? [event] : []));
-    expect(reasoning).toHaveLength(4);
+    // 4 reasoning and 6 answer tokens, the reasoning first.
+    expect(answerRequests(server.mock)[0]?.tokensSent).toBe(10);
+    expect(events.findIndex(({ event }) => event.type === "reasoning")).toBeLessThan(
+      events.findIndex(({ event }) => event.type === "token"),
+    );
     const saved = await settled(conversationId, sent.assistantMessageId);
-    expect(saved.reasoning).toBe(reasoning.map((event) => event.text).join(""));
+    expect(saved.reasoning).toBe(reasoningOf(events));
+    expect(saved.reasoning).not.toBe("");
     expect(saved.content).toBe(textOf(events));
     expect(saved.content).not.toContain(saved.reasoning);
   });
@@ -181,8 +185,7 @@ describe.each(API_MODELS)("a generation over the $api API", ({ model }) => {
     const replay = await readStream(client, { generationId: sent.generationId });
     expect(replay.events.at(-1)?.event).toMatchObject({ type: "final", interrupted: false });
     expect(saved.content).toBe(textOf(replay.events));
-    expect(replay.events.filter(({ event }) => event.type === "token")).toHaveLength(40);
-    expect(answerRequests(server.mock)).toMatchObject([{ outcome: "completed" }]);
+    expect(answerRequests(server.mock)).toMatchObject([{ outcome: "completed", tokensSent: 40 }]);
   });
 
   it("checkpoints the answer while it streams", async () => {
@@ -313,7 +316,7 @@ describe.each(API_MODELS)("a generation over the $api API", ({ model }) => {
     const error = events.at(-1)?.event;
     expect(error).toMatchObject({ type: "error", code: failure.code });
     expect(events.some(({ event }) => event.type === "final")).toBe(false);
-    expect(events.filter(({ event }) => event.type === "token")).toHaveLength(failure.tokens);
+    expect(answerRequests(server.mock)[0]?.tokensSent).toBe(failure.tokens);
     if (failure.code === "timeout") {
       expect(performance.now() - started).toBeGreaterThanOrEqual(
         TEST_CHAT_OPTIONS.idleTimeoutMs ?? 0,

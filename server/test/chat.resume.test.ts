@@ -1,7 +1,7 @@
 // Resuming a stream: cut anywhere, resume with the last event id, lose and repeat nothing;
 // many watchers see the same events; token events all have one size (acceptance 3, 7).
 
-import type { GenerationEvent } from "@parley/shared";
+import { type GenerationEvent, wireTransformer } from "@parley/shared";
 import { createTRPCClient, httpSubscriptionLink } from "@trpc/client";
 import { EventSource, type EventSourceInit } from "eventsource";
 import superjson from "superjson";
@@ -13,7 +13,9 @@ import {
   API_MODELS,
   type ChatServer,
   type Client,
+  expectRisingIds,
   readStream,
+  reasoningOf,
   type StreamedEvent,
   startChatServer,
   textOf,
@@ -25,10 +27,22 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+/** A whole stream: started first, final last, seqs rising, and the text of every token. */
 function expectWholeLog(generationId: string, events: readonly StreamedEvent[]) {
-  expect(events.map(({ id }) => id)).toEqual(events.map((_, seq) => `${generationId}:${seq}`));
+  expectRisingIds(generationId, events);
   expect(events[0]?.event.type).toBe("started");
-  expect(events.at(-1)?.event.type).toBe("final");
+  const final = events.at(-1)?.event;
+  expect(final?.type).toBe("final");
+  expect(textOf(events)).toBe(final?.type === "final" ? final.text : undefined);
+}
+
+/** What a stream shows, whichever events were merged on the way: events other than streamed text, the text and the reasoning. */
+function shown(events: readonly StreamedEvent[]) {
+  return {
+    others: events.filter(({ event }) => event.type !== "token" && event.type !== "reasoning"),
+    text: textOf(events),
+    reasoning: reasoningOf(events),
+  };
 }
 
 describe.each(API_MODELS)("resuming a generation over the $api API", ({ model }) => {
@@ -50,16 +64,16 @@ describe.each(API_MODELS)("resuming a generation over the $api API", ({ model })
   it("resumes after 50 random cut points with nothing missing or repeated", async () => {
     const tokens = 150;
     const { generationId } = await startLongAnswer(tokens, 3);
-    // started + 3 reasoning + tokens + final
-    const total = 1 + 3 + tokens + 1;
+    // seqs: started, 3 reasoning, the tokens, final.
+    const lastSeq = 1 + 3 + tokens;
     // Seeded: the same cut points on every run.
     const random = seededRandom(model.length * 7919);
-    const cuts = Array.from({ length: 50 }, () => 1 + Math.floor(random() * (total - 1)));
+    const cuts = Array.from({ length: 50 }, () => Math.floor(random() * lastSeq));
 
     // All at once while the answer streams: early cuts resume live, late ones from the log.
     const runs = await Promise.all(
       cuts.map(async (cut) => {
-        const first = await readStream(client, { generationId }, { take: cut });
+        const first = await readStream(client, { generationId }, { untilSeq: cut });
         const lastEventId = first.events.at(-1)?.id;
         const rest = await readStream(client, {
           generationId,
@@ -73,16 +87,13 @@ describe.each(API_MODELS)("resuming a generation over the $api API", ({ model })
     expectWholeLog(generationId, reference.events);
     const final = reference.events.at(-1)?.event as Extract<GenerationEvent, { type: "final" }>;
     expect(final.text).toBe(textOf(reference.events));
+    expect(reference.events.at(-1)?.id).toBe(`${generationId}:${lastSeq}`);
     for (const { cut, first, rest } of runs) {
       expect({ cut, end: first.end }).toEqual({ cut, end: "cut" });
       expect(rest.end).toBe("complete");
       const joined = [...first.events, ...rest.events];
-      expect({ cut, ids: joined.map(({ id }) => id) }).toEqual({
-        cut,
-        ids: reference.events.map(({ id }) => id),
-      });
-      expect(joined).toEqual(reference.events);
-      expect(textOf(joined)).toBe(final.text);
+      expectWholeLog(generationId, joined);
+      expect({ cut, ...shown(joined) }).toEqual({ cut, ...shown(reference.events) });
     }
   });
 
@@ -91,37 +102,48 @@ describe.each(API_MODELS)("resuming a generation over the $api API", ({ model })
     const watchers = await Promise.all([1, 2, 3].map(() => readStream(client, { generationId })));
     const [first, ...others] = watchers.map(({ events }) => events);
     expectWholeLog(generationId, first ?? []);
-    for (const events of others) expect(events).toEqual(first);
+    for (const events of others) {
+      expectWholeLog(generationId, events);
+      expect(shown(events)).toEqual(shown(first ?? []));
+    }
   });
 
-  it("pads every token event under 32 characters to the same size on the wire", async () => {
+  it("pads streamed text to whole 64-byte frames, one size for every usual token", async () => {
     const { generationId } = await startLongAnswer(80, 1);
     await readStream(client, { generationId });
     const input = encodeURIComponent(JSON.stringify(superjson.serialize({ generationId })));
     const response = await fetch(`${server.url}/trpc/generations.stream?input=${input}`, {
       headers: { cookie: jar.header() },
     });
-    const body = await response.text();
-    const sizes = new Map<string, Set<number>>();
+    // Replayed from the log, the whole answer comes as one event of each kind; a live reader
+    // gets one per token (below), and every frame is padded alike.
+    const frames = (await response.text())
+      .split("\n\n")
+      .filter((frame) => frame.includes('"pad":'));
+    expect(frames.length).toBeGreaterThan(0);
+    for (const frame of frames) expect(Buffer.byteLength(`${frame}\n\n`) % 64).toBe(0);
+
+    const live = await startLongAnswer(40, 5);
+    const liveInput = encodeURIComponent(
+      JSON.stringify(superjson.serialize({ generationId: live.generationId })),
+    );
+    const liveResponse = await fetch(`${server.url}/trpc/generations.stream?input=${liveInput}`, {
+      headers: { cookie: jar.header() },
+    });
+    const sizes = new Set<number>();
     let short = 0;
-    for (const line of body.split("\n")) {
-      if (!line.startsWith("data: {")) continue;
-      const event = superjson.parse<GenerationEvent | undefined>(line.slice("data: ".length));
-      if (
-        !event ||
-        (event.type !== "token" && event.type !== "reasoning") ||
-        event.text.length >= 32
-      ) {
-        continue;
-      }
+    for (const frame of (await liveResponse.text()).split("\n\n")) {
+      const data = frame.split("\n").find((line) => line.startsWith("data: "));
+      if (!data?.includes('"pad":')) continue;
+      const event = JSON.parse(data.slice("data: ".length)) as { type: string; text: string };
+      expect(Buffer.byteLength(`${frame}\n\n`) % 64).toBe(0);
+      if (event.type !== "token" || Buffer.byteLength(event.text) > 12) continue;
       short += 1;
-      const set = sizes.get(event.type) ?? new Set();
-      set.add(Buffer.byteLength(line));
-      sizes.set(event.type, set);
+      sizes.add(Buffer.byteLength(`${frame}\n\n`));
     }
-    expect(short).toBe(83);
-    // One size per event type ("reasoning" is a longer word than "token").
-    expect([...sizes.values()].map((set) => set.size)).toEqual([1, 1]);
+    // Most of the 40 tokens came one per frame, all of one size.
+    expect(short).toBeGreaterThan(20);
+    expect([...sizes]).toHaveLength(1);
   });
 });
 
@@ -153,10 +175,10 @@ describe("a client whose connection drops", () => {
     });
 
     // The first connection ended after 10 events; the second resumed after the 10th.
-    expect(requests).toEqual([null, `${generationId}:9`]);
+    expect(requests).toEqual([null, events[9]?.id]);
     expectWholeLog(generationId, events);
     const reference = await readStream(client, { generationId });
-    expect(events).toEqual(reference.events);
+    expect(shown(events)).toEqual(shown(reference.events));
   });
 });
 
@@ -217,7 +239,7 @@ function droppingClient(
     links: [
       httpSubscriptionLink({
         url: `${url}/trpc`,
-        transformer: superjson,
+        transformer: wireTransformer,
         EventSource: DroppingEventSource,
       }),
     ],

@@ -67,8 +67,7 @@ describe("panel.procedures describes the router", () => {
       inputOptional: false,
       input: {
         type: "object",
-        properties: { generationId: { type: "string" } },
-        required: ["generationId"],
+        properties: { generationId: { type: "string" }, messageId: { type: "string" } },
       },
       output: null,
     });

@@ -27,6 +27,14 @@ export type Limits = { [K in keyof typeof LIMITS]: number };
 
 const Id = z.string().min(1).max(100);
 
+/**
+ * An id a client picks for a message it is about to create, so that it can subscribe to the
+ * answer (generations.stream by messageId) while the send is still on its way: a UUID will do.
+ */
+export const ClientMessageId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{16,64}$/, "16 to 64 letters, digits, - or _ (a UUID will do)");
+
 export const Role = z.enum(["user", "assistant", "system"]);
 export type Role = z.infer<typeof Role>;
 
@@ -183,6 +191,8 @@ export const SendMessageInput = z
     files: z.array(Sha256).max(FILE_LIMITS.perMessage).optional(),
     mode: SendMode.default("new"),
     messageId: Id.optional(),
+    /** The id for the new answer (new, retry, edit), chosen by the client; else the server's. */
+    assistantMessageId: ClientMessageId.optional(),
   })
   .superRefine((input, ctx) => {
     const needsContent = input.mode === "new" || input.mode === "edit";
@@ -209,6 +219,13 @@ export const SendMessageInput = z
         code: "custom",
         path: ["messageId"],
         message: `mode "${input.mode}" needs messageId`,
+      });
+    }
+    if (input.mode === "continue" && input.assistantMessageId !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["assistantMessageId"],
+        message: 'mode "continue" writes into messageId; it takes no assistantMessageId',
       });
     }
     if (input.mode !== "new" && input.parentId !== undefined) {
@@ -292,11 +309,20 @@ export const GenerationEvent = z.discriminatedUnion("type", [
 export type GenerationEvent = z.infer<typeof GenerationEvent>;
 export type GenerationEventType = GenerationEvent["type"];
 
-export const GenerationStreamInput = z.strictObject({
-  generationId: Id,
-  /** The id of the last event received (`<generationId>:<seq>`); tRPC sends it on reconnect. */
-  lastEventId: z.string().max(200).nullish(),
-});
+/**
+ * Which generation to follow: by its id, or by the answer it writes (`messageId`), which may be
+ * given before the send that starts it has returned: the stream waits for it to start.
+ */
+export const GenerationStreamInput = z
+  .strictObject({
+    generationId: Id.optional(),
+    messageId: Id.optional(),
+    /** The id of the last event received (`<generationId>:<seq>`); tRPC sends it on reconnect. */
+    lastEventId: z.string().max(200).nullish(),
+  })
+  .refine((input) => (input.generationId === undefined) !== (input.messageId === undefined), {
+    message: "Give generationId or messageId (one of them)",
+  });
 export type GenerationStreamInput = z.infer<typeof GenerationStreamInput>;
 
 export const GenerationIdInput = z.strictObject({ generationId: Id });

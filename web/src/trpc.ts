@@ -1,4 +1,5 @@
 import type { AppRouter } from "@parley/server/router";
+import { wireTransformer } from "@parley/shared";
 import { QueryClient } from "@tanstack/react-query";
 import {
   createTRPCClient,
@@ -8,7 +9,6 @@ import {
   splitLink,
 } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
-import superjson from "superjson";
 import { sessionFirstLink } from "./lib/sessionFirstLink.ts";
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
@@ -23,10 +23,10 @@ export function createTrpcClient() {
       splitLink({
         condition: (op) => op.type === "subscription",
         // SSE: reconnects on its own and resumes from the last tracked event id.
-        true: httpSubscriptionLink({ url, transformer: superjson }),
+        true: httpSubscriptionLink({ url, transformer: wireTransformer }),
         // Plain batches, not streamed ones: a streamed batch sends its response head before any
         // procedure runs, and procedures must be able to set the session cookie and the status.
-        false: httpBatchLink({ url, transformer: superjson }),
+        false: httpBatchLink({ url, transformer: wireTransformer }),
       }),
     ],
   });

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type {
   AuthMeOutput,
   PublicUser,
@@ -6,11 +7,13 @@ import type {
   SignUpInput,
 } from "@parley/shared";
 import { TRPCError } from "@trpc/server";
+import { generateIdFromEntropySize } from "lucia";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import { sha256 } from "./hash.ts";
-import type { Auth } from "./lucia.ts";
+import { type Auth, SESSION_LIFETIME_MS } from "./lucia.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
+import type { CallerCache } from "./session-cache.ts";
 import type { TokenService } from "./tokens.ts";
 
 /** Who is calling: a signed-in user, a guest, or nobody yet. */
@@ -44,8 +47,10 @@ export function createIdentityService(deps: {
   tokens: TokenService;
   identity: Config["identity"];
   signInThrottle: SignInThrottle;
+  /** Who recent cookies are, so most requests read nothing to know their caller. */
+  callers: CallerCache;
 }) {
-  const { db, auth, tokens, identity } = deps;
+  const { db, auth, tokens, identity, callers } = deps;
 
   const toCaller = (user: {
     id: string;
@@ -67,48 +72,65 @@ export function createIdentityService(deps: {
 
   /** Moves a guest's conversations, shares and settings to an account, then removes the guest. */
   const adoptGuest = (guestId: string, userId: string) =>
-    db.$transaction(async (tx) => {
-      const guest = await tx.user.findUnique({
-        where: { id: guestId },
-        include: { settings: true },
-      });
-      if (!guest?.guest) return;
-      // A share copied by both keeps the account's copy as "the" copy (ownerId + fromShareId
-      // is unique); the guest's copy stays, unlinked.
-      const copies = await tx.conversation.findMany({
-        where: { ownerId: userId, fromShareId: { not: null } },
-        select: { fromShareId: true },
-      });
-      await tx.conversation.updateMany({
-        where: {
-          ownerId: guestId,
-          fromShareId: { in: copies.flatMap((c) => c.fromShareId ?? []) },
-        },
-        data: { fromShareId: null },
-      });
-      await tx.conversation.updateMany({ where: { ownerId: guestId }, data: { ownerId: userId } });
-      // Files uploaded but not sent yet stay attachable (the account keeps its own names).
-      const uploads = await tx.fileUpload.findMany({ where: { ownerId: guestId } });
-      await tx.fileUpload.createMany({
-        data: uploads.map((upload) => ({ ...upload, ownerId: userId })),
-        skipDuplicates: true,
-      });
-      // The guest's share links keep working, as the account's.
-      await tx.share.updateMany({ where: { ownerId: guestId }, data: { ownerId: userId } });
-      if (guest.settings) {
-        const mine = await tx.settings.findUnique({ where: { userId } });
-        // The guest's choices are the most recent ones, so they win over older account settings.
-        const data = { ...(mine?.data as object | undefined), ...(guest.settings.data as object) };
-        await tx.settings.upsert({ where: { userId }, create: { userId, data }, update: { data } });
-      }
-      await tx.user.delete({ where: { id: guestId } });
-    });
+    db
+      .$transaction(async (tx) => {
+        const guest = await tx.user.findUnique({
+          where: { id: guestId },
+          include: { settings: true },
+        });
+        if (!guest?.guest) return;
+        // A share copied by both keeps the account's copy as "the" copy (ownerId + fromShareId
+        // is unique); the guest's copy stays, unlinked.
+        const copies = await tx.conversation.findMany({
+          where: { ownerId: userId, fromShareId: { not: null } },
+          select: { fromShareId: true },
+        });
+        await tx.conversation.updateMany({
+          where: {
+            ownerId: guestId,
+            fromShareId: { in: copies.flatMap((c) => c.fromShareId ?? []) },
+          },
+          data: { fromShareId: null },
+        });
+        await tx.conversation.updateMany({
+          where: { ownerId: guestId },
+          data: { ownerId: userId },
+        });
+        // Files uploaded but not sent yet stay attachable (the account keeps its own names).
+        const uploads = await tx.fileUpload.findMany({ where: { ownerId: guestId } });
+        await tx.fileUpload.createMany({
+          data: uploads.map((upload) => ({ ...upload, ownerId: userId })),
+          skipDuplicates: true,
+        });
+        // The guest's share links keep working, as the account's.
+        await tx.share.updateMany({ where: { ownerId: guestId }, data: { ownerId: userId } });
+        if (guest.settings) {
+          const mine = await tx.settings.findUnique({ where: { userId } });
+          // The guest's choices are the most recent ones, so they win over older account settings.
+          const data = {
+            ...(mine?.data as object | undefined),
+            ...(guest.settings.data as object),
+          };
+          await tx.settings.upsert({
+            where: { userId },
+            create: { userId, data },
+            update: { data },
+          });
+        }
+        await tx.user.delete({ where: { id: guestId } });
+      })
+      .then(() => callers.forget({ user: guestId }));
 
   /** Signs a known user in on this client: adopts the caller's guest data, returns the cookie. */
   const signInUser = async (userId: string, caller: Caller, meta: ClientMeta) => {
     if (caller.user?.guest && caller.user.id !== userId) await adoptGuest(caller.user.id, userId);
-    else if (caller.sessionId) await auth.invalidateSession(caller.sessionId);
+    else if (caller.sessionId) await endSession(caller.sessionId);
     return startSession(userId, meta);
+  };
+
+  const endSession = async (sessionId: string) => {
+    await auth.invalidateSession(sessionId);
+    callers.forget({ session: sha256(sessionId) });
   };
 
   return {
@@ -122,7 +144,13 @@ export function createIdentityService(deps: {
     async authenticate(headers: { cookie?: string; authorization?: string }) {
       const bearer = headers.authorization ? auth.readBearerToken(headers.authorization) : null;
       if (headers.authorization) {
-        const user = bearer ? await tokens.authenticate(bearer) : null;
+        const key = bearer ? `token:${sha256(bearer)}` : "";
+        let user = callers.get(key)?.user;
+        if (!user && bearer) {
+          const found = await tokens.authenticate(bearer);
+          if (found) callers.set(key, found);
+          user = found?.user;
+        }
         if (!user) {
           throw new TRPCError({ code: "UNAUTHORIZED", message: "Invalid or revoked API token" });
         }
@@ -130,11 +158,23 @@ export function createIdentityService(deps: {
       }
       const sessionId = headers.cookie ? auth.readSessionCookie(headers.cookie) : null;
       if (!sessionId) return { caller: { user: null, sessionId: null, via: null } as Caller };
+      const key = sha256(sessionId);
+      const cached = callers.get(key);
+      // In the second half of its life, Lucia extends a session: that needs the database.
+      if (cached?.expiresAt && cached.expiresAt.getTime() - Date.now() > SESSION_LIFETIME_MS / 2) {
+        const caller: Caller = { user: toCaller(cached.user), sessionId, via: "cookie" };
+        return { caller };
+      }
       const { session, user } = await auth.validateSession(sessionId);
       if (!session || !user) {
         const cleared = auth.createBlankSessionCookie().serialize();
         return { caller: { user: null, sessionId: null, via: null } as Caller, setCookie: cleared };
       }
+      callers.set(key, {
+        user: { id: user.id, email: user.email, name: user.name, guest: user.guest },
+        expiresAt: session.expiresAt,
+        rowId: key,
+      });
       const refreshed = session.fresh
         ? auth.createSessionCookie(session.id).serialize()
         : undefined;
@@ -151,8 +191,24 @@ export function createIdentityService(deps: {
       if (identity.requireLogin) {
         throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to chat" });
       }
-      const user = await db.user.create({ data: { guest: true } });
-      return { user: toCaller(user), cookie: await startSession(user.id, meta) };
+      // The user and its session in one statement (as Lucia would make the session).
+      const userId = randomUUID();
+      const sessionId = generateIdFromEntropySize(25);
+      const now = new Date();
+      const expiresAt = new Date(now.getTime() + SESSION_LIFETIME_MS);
+      await db.$executeRaw`
+        WITH guest AS (
+          INSERT INTO "User" ("id", "guest", "createdAt", "updatedAt")
+          VALUES (${userId}, true, ${now.toISOString()}::timestamp(3), ${now.toISOString()}::timestamp(3))
+          RETURNING "id")
+        INSERT INTO "Session" ("id", "userId", "expiresAt", "createdAt", "lastSeenAt", "userAgent", "ip")
+        SELECT ${sha256(sessionId)}, "id", ${expiresAt.toISOString()}::timestamp(3),
+               ${now.toISOString()}::timestamp(3), ${now.toISOString()}::timestamp(3),
+               ${meta.userAgent}::text, ${meta.ip}::text
+        FROM guest`;
+      const user = { id: userId, email: null, name: null, guest: true };
+      callers.set(sha256(sessionId), { user, expiresAt, rowId: sha256(sessionId) });
+      return { user: toCaller(user), cookie: auth.createSessionCookie(sessionId).serialize() };
     },
 
     async signUp(input: SignUpInput, caller: Caller, meta: ClientMeta) {
@@ -187,7 +243,7 @@ export function createIdentityService(deps: {
     },
 
     async signOut(caller: Caller) {
-      if (caller.sessionId) await auth.invalidateSession(caller.sessionId);
+      if (caller.sessionId) await endSession(caller.sessionId);
       return auth.createBlankSessionCookie().serialize();
     },
 
@@ -210,6 +266,7 @@ export function createIdentityService(deps: {
 
     async revokeSession(userId: string, id: string) {
       const { count } = await db.session.deleteMany({ where: { id, userId } });
+      callers.forget({ session: id });
       if (count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "No such session" });
     },
 
@@ -237,23 +294,13 @@ export function createIdentityService(deps: {
     },
 
     /**
-     * Counts one message against a guest's allowance; a guest at GUEST_MESSAGE_LIMIT is refused.
-     * The check and the count are one conditional update, so concurrent sends cannot overshoot.
-     * Accounts are not counted: it would be a write per message for nothing.
+     * How many messages `user` may send in all: GUEST_MESSAGE_LIMIT for a guest, undefined
+     * (not counted) for an account or when guests are unlimited. The send checks and counts in
+     * its own write, so concurrent sends cannot overshoot.
      */
-    async countMessage(user: CallerUser) {
+    guestLimit(user: CallerUser): number | undefined {
       const limit = identity.guestMessageLimit;
-      if (!user.guest || limit === 0) return;
-      const { count } = await db.user.updateMany({
-        where: { id: user.id, messagesSent: { lt: limit } },
-        data: { messagesSent: { increment: 1 } },
-      });
-      if (count === 0) {
-        throw new TRPCError({
-          code: "FORBIDDEN",
-          message: `Guests can send ${limit} messages. Sign in or create an account to keep chatting.`,
-        });
-      }
+      return user.guest && limit > 0 ? limit : undefined;
     },
   };
 }

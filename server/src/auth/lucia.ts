@@ -4,11 +4,13 @@ import type { Db } from "../db/client.ts";
 import { createSessionStore } from "./session-store.ts";
 
 export const SESSION_COOKIE = "parley_session";
+/** Sessions last 30 days, extended when used in the second half of their life. */
+export const SESSION_LIFETIME_MS = 30 * 24 * 60 * 60 * 1000;
 
 export function createLucia(db: Db, identity: Config["identity"]) {
   return new Lucia(createSessionStore(db), {
     // Sliding expiry: Lucia extends a session used in the second half of its life.
-    sessionExpiresIn: new TimeSpan(30, "d"),
+    sessionExpiresIn: new TimeSpan(SESSION_LIFETIME_MS / 1000, "s"),
     sessionCookie: {
       name: SESSION_COOKIE,
       expires: true,

@@ -3,11 +3,10 @@ import * as client from "openid-client";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import type { Caller, ClientMeta, IdentityService } from "./identity.ts";
+import { createMemoryPendingSignIns, type PendingSignIns } from "./pending-sign-ins.ts";
 
 /** How long a started sign-in may wait for the provider's answer. */
 export const PENDING_SIGN_IN_MS = 10 * 60_000;
-/** A bound on unanswered sign-ins kept in memory, so a flood of /login requests cannot grow it. */
-const MAX_PENDING_SIGN_INS = 10_000;
 const SCOPE = "openid email profile";
 /** Seconds to wait for the provider on each request (discovery, token, userinfo). */
 const PROVIDER_TIMEOUT_S = 10;
@@ -25,17 +24,6 @@ export class OidcError extends Error {
   }
 }
 
-/** A sign-in sent to the provider and not yet answered, keyed by its `state`. */
-interface PendingSignIn {
-  codeVerifier: string;
-  nonce: string;
-  /** Where to send the person once signed in (already validated). */
-  callback: string;
-  /** The browser that started it (its binding cookie), so a forwarded link signs no one else in. */
-  browser: string;
-  expiresAt: number;
-}
-
 /** What Parley needs from the provider's claims. */
 export interface ProviderProfile {
   sub: string;
@@ -47,15 +35,20 @@ export interface ProviderProfile {
 
 /**
  * Sign-in with an OpenID Connect provider: authorization code with PKCE, state and nonce.
- * Unanswered sign-ins live in this process's memory for 10 minutes, so a sign-in must finish on
- * the instance that started it (sticky sessions when several instances share a domain).
+ * Unanswered sign-ins wait 10 minutes in `pending` (Redis with several instances, so a sign-in
+ * may finish on another instance than the one that started it).
  */
-export function createOidcService(deps: { config: Config; db: Db; identity: IdentityService }) {
+export function createOidcService(deps: {
+  config: Config;
+  db: Db;
+  identity: IdentityService;
+  pending?: PendingSignIns;
+}) {
   const { config, db, identity } = deps;
+  const pending = deps.pending ?? createMemoryPendingSignIns();
   const settings = config.identity.oidc;
   const publicUrl = new URL(config.publicUrl);
   const redirectUri = `${config.publicUrl.replace(/\/+$/, "")}/auth/oidc/callback`;
-  const pending = new Map<string, PendingSignIn>();
 
   let discovered: Promise<client.Configuration> | undefined;
   /** Discovers the provider once; a failure is not cached, so the next sign-in tries again. */
@@ -87,26 +80,6 @@ export function createOidcService(deps: { config: Config; db: Db; identity: Iden
       throw new OidcError(404, "Single sign-on (OIDC) is not configured on this server.");
     }
     return settings;
-  };
-
-  const remember = (state: string, signIn: PendingSignIn) => {
-    if (pending.size >= MAX_PENDING_SIGN_INS) {
-      for (const [key, entry] of pending) if (entry.expiresAt <= Date.now()) pending.delete(key);
-    }
-    // Still full: the oldest unanswered sign-in gives way (Maps keep insertion order).
-    if (pending.size >= MAX_PENDING_SIGN_INS) {
-      const oldest = pending.keys().next().value;
-      if (oldest !== undefined) pending.delete(oldest);
-    }
-    pending.set(state, signIn);
-  };
-
-  /** Takes a pending sign-in out, so each state is used at most once. */
-  const takePending = (state: string | null) => {
-    if (!state) return undefined;
-    const signIn = pending.get(state);
-    pending.delete(state);
-    return signIn && signIn.expiresAt > Date.now() ? signIn : undefined;
   };
 
   /** The callback as an absolute URL, or a 400 when it is not ours or not allowed. */
@@ -188,13 +161,11 @@ export function createOidcService(deps: { config: Config; db: Db; identity: Iden
       const nonce = client.randomNonce();
       const binding =
         browser && /^[\w-]{32}$/.test(browser) ? browser : randomBytes(24).toString("base64url");
-      remember(state, {
-        codeVerifier,
-        nonce,
-        callback: returnTo,
-        browser: binding,
-        expiresAt: Date.now() + PENDING_SIGN_IN_MS,
-      });
+      await pending.put(
+        state,
+        { codeVerifier, nonce, callback: returnTo, browser: binding },
+        PENDING_SIGN_IN_MS,
+      );
       const url = client.buildAuthorizationUrl(configuration, {
         redirect_uri: redirectUri,
         scope: SCOPE,
@@ -214,7 +185,7 @@ export function createOidcService(deps: { config: Config; db: Db; identity: Iden
     async finish(search: string, browser: string | undefined, caller: Caller, meta: ClientMeta) {
       const oidc = configured();
       const state = new URLSearchParams(search).get("state");
-      const signIn = takePending(state);
+      const signIn = state ? await pending.take(state) : undefined;
       if (!state || !signIn || signIn.browser !== browser) {
         throw new OidcError(
           400,

@@ -2,6 +2,7 @@ import type { ApiTokenInfo, CreateTokenInput } from "@parley/shared";
 import { TRPCError } from "@trpc/server";
 import type { Db } from "../db/client.ts";
 import { randomSecret, sha256 } from "./hash.ts";
+import type { CachedCaller, CallerCache } from "./session-cache.ts";
 
 export const TOKEN_PREFIX = "parley_";
 const DAY_MS = 86_400_000;
@@ -18,7 +19,11 @@ const infoFields = {
 } as const;
 
 /** Personal API tokens for scripts: the secret is shown once, only its SHA-256 is stored. */
-export function createTokenService(db: Db, clock: () => Date = () => new Date()) {
+export function createTokenService(
+  db: Db,
+  options: { callers?: CallerCache; clock?: () => Date } = {},
+) {
+  const clock = options.clock ?? (() => new Date());
   return {
     async create(userId: string, input: CreateTokenInput) {
       const secret = `${TOKEN_PREFIX}${randomSecret()}`;
@@ -48,11 +53,12 @@ export function createTokenService(db: Db, clock: () => Date = () => new Date())
 
     async revoke(userId: string, id: string) {
       const { count } = await db.apiToken.deleteMany({ where: { id, userId } });
+      options.callers?.forget({ token: id });
       if (count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "No such token" });
     },
 
-    /** The user a bearer secret belongs to, or null when it is unknown, revoked or expired. */
-    async authenticate(secret: string) {
+    /** Who a bearer secret is, or null when it is unknown, revoked or expired. */
+    async authenticate(secret: string): Promise<CachedCaller | null> {
       if (!secret.startsWith(TOKEN_PREFIX)) return null;
       const token = await db.apiToken.findUnique({
         where: { secretHash: sha256(secret) },
@@ -66,7 +72,8 @@ export function createTokenService(db: Db, clock: () => Date = () => new Date())
       ) {
         await db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: now } });
       }
-      return token.user;
+      const { id, email, name, guest } = token.user;
+      return { user: { id, email, name, guest }, expiresAt: token.expiresAt, rowId: token.id };
     },
   };
 }

@@ -9,7 +9,9 @@ import type {
 import { LIMITS } from "@parley/shared";
 import type { Prisma } from "../db/generated/client.ts";
 import { badRequest } from "./errors.ts";
-import { requireRoomForConversation, startingModel } from "./new-conversations.ts";
+import { sqlTimestamp } from "./generations/saves.ts";
+import { newId } from "./ids.ts";
+import { noRoomForConversation, startingModel } from "./new-conversations.ts";
 import { messageColumns, ownedConversation, toMessage } from "./records.ts";
 import { searchConversations } from "./search.ts";
 import type { ChatParts } from "./service.ts";
@@ -18,7 +20,7 @@ import { cloneShare } from "./shares.ts";
 export type ConversationService = ReturnType<typeof createConversationService>;
 
 export function createConversationService(deps: ChatParts) {
-  const { db, models, settings, runner } = deps;
+  const { db, models, settings, runner, limits } = deps;
 
   function requireModel(model: string) {
     if (!models.route(model)) throw badRequest(`Unknown model "${model}".`);
@@ -27,14 +29,20 @@ export function createConversationService(deps: ChatParts) {
   async function create(ownerId: string, input: CreateConversationInput = {}) {
     // "Continue this conversation" on a share: a copy of it (see shares.ts).
     if (input.fromShare) return cloneShare(deps, ownerId, { ...input, fromShare: input.fromShare });
-    await requireRoomForConversation(deps, ownerId);
     const preferences = await settings.get(ownerId);
     const model = input.model ?? startingModel(models, preferences);
     requireModel(model);
-    const conversation = await db.conversation.create({
-      data: { ownerId, model, systemPrompt: input.systemPrompt ?? preferences.systemPrompt },
-    });
-    return { conversationId: conversation.id };
+    // The limit's check and the insert in one statement (conversations are made often).
+    const id = newId();
+    const now = sqlTimestamp();
+    const created = await db.$executeRaw`
+      INSERT INTO "Conversation" ("id", "ownerId", "model", "systemPrompt", "createdAt", "updatedAt")
+      SELECT ${id}, ${ownerId}, ${model}, ${input.systemPrompt ?? preferences.systemPrompt},
+             ${now}::timestamp(3), ${now}::timestamp(3)
+      WHERE (SELECT count(*) FROM "Conversation" WHERE "ownerId" = ${ownerId})
+            < ${limits.conversationsPerOwner}`;
+    if (created === 0) throw noRoomForConversation(limits);
+    return { conversationId: id };
   }
 
   async function list(
@@ -82,14 +90,17 @@ export function createConversationService(deps: ChatParts) {
 
   async function get(ownerId: string, id: string): Promise<Conversation> {
     const conversation = await ownedConversation(db, ownerId, id);
-    const rows = await db.message.findMany({
-      where: { conversationId: id },
-      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-      select: messageColumns,
-    });
+    const [rows, writers] = await Promise.all([
+      db.message.findMany({
+        where: { conversationId: id },
+        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+        select: messageColumns,
+      }),
+      runner.writers(ownerId),
+    ]);
     return {
       ...info(conversation),
-      messages: rows.map((row) => toMessage(row, runner.generationFor(row.id))),
+      messages: rows.map((row) => toMessage(row, writers.get(row.id))),
     };
   }
 
@@ -112,13 +123,13 @@ export function createConversationService(deps: ChatParts) {
 
   async function remove(ownerId: string, id: string) {
     await ownedConversation(db, ownerId, id);
-    await runner.stopWhere((generation) => generation.conversationId === id);
+    await runner.stopWhere(ownerId, (generation) => generation.conversationId === id);
     const { count } = await db.conversation.deleteMany({ where: { id, ownerId } });
     return { deleted: count };
   }
 
   async function removeAll(ownerId: string) {
-    await runner.stopWhere((generation) => generation.ownerId === ownerId);
+    await runner.stopWhere(ownerId, () => true);
     const { count } = await db.conversation.deleteMany({ where: { ownerId } });
     return { deleted: count };
   }

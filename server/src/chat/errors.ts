@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 
 /** What anyone gets for something that is not theirs, so they learn nothing about it. */
-export function notFound(what: "conversation" | "message"): TRPCError {
+export function notFound(what: "conversation" | "message" | "generation"): TRPCError {
   return new TRPCError({ code: "NOT_FOUND", message: `No such ${what}.` });
 }
 

@@ -7,16 +7,18 @@ import {
   type SendMessageOutput,
 } from "@parley/shared";
 import { TRPCError } from "@trpc/server";
-import type { FastifyBaseLogger } from "fastify";
-import type { Prisma } from "../db/generated/client.ts";
 import { attachmentParts, checkModelTakes, userContent } from "../files/prompt.ts";
 import { readRecordedPrompt, recordPrompt } from "../files/recorded-prompt.ts";
 import { buildRequest, type PromptMessage, type PromptPart } from "../llm/stream.ts";
+import type { Logger } from "../log.ts";
 import { badRequest, limitReached, notFound } from "./errors.ts";
+import { newId } from "./ids.ts";
 import { promptMessages } from "./prompt.ts";
 import { ownedConversation } from "./records.ts";
+import { readForSend, type SendNode, SendRefused, writeSend } from "./sends.ts";
 import type { ChatParts } from "./service.ts";
-import { hasChildren, pathTo, subtree, type TreeNode, treeOf } from "./tree.ts";
+import { settingsFromStored } from "./settings.ts";
+import { hasChildren, pathTo, subtree, type Tree, treeOf } from "./tree.ts";
 
 export type MessageService = ReturnType<typeof createMessageService>;
 
@@ -27,46 +29,46 @@ interface SendPlan {
   /** The parent of a new assistant message (retry), when there is no new user message. */
   answerParentId?: string;
   /** The assistant message that grows (continue). */
-  continued?: TreeNode & { reasoning: string };
+  continued?: SendNode;
   /** The existing messages the model sees (then the new user message, if any), oldest first. */
-  path: TreeNode[];
+  path: SendNode[];
 }
 
 export function createMessageService(deps: ChatParts) {
-  const { db, models, settings, runner, limits, files } = deps;
+  const { db, models, runner, limits, files } = deps;
 
   /**
-   * `admit` runs once the send is known to be valid and before anything is written: the place
-   * for rate limits and message allowances, so a refused or invalid send costs nothing.
+   * A send is one read (readForSend) and one write (writeSend); the upstream request starts
+   * before the write, and its answer is kept back until the write commits. `admit` runs once
+   * the send is known to be valid and before anything is written: the place for rate limits,
+   * so a refused or invalid send costs nothing. `guestLimit` is what a guest may send in all
+   * (undefined: not counted).
    */
   async function send(
     ownerId: string,
     input: SendMessageInput,
-    context: { log: FastifyBaseLogger; admit?: () => Promise<void> },
+    context: { log: Logger; admit?: () => Promise<void>; guestLimit?: number },
   ): Promise<SendMessageOutput> {
-    const conversation = await ownedConversation(db, ownerId, input.conversationId);
+    const conversation = await readForSend(db, ownerId, input.conversationId);
+    if (!conversation) throw notFound("conversation");
     const route = models.route(conversation.model);
     if (!route) {
       throw badRequest(
         `The model "${conversation.model}" is no longer available; pick another for this conversation.`,
       );
     }
-    const nodes = await db.message.findMany({
-      where: { conversationId: conversation.id },
-      select: { id: true, parentId: true, role: true, content: true, reasoning: true },
-    });
-    const tree = treeOf(nodes);
+    const tree = treeOf(conversation.messages);
     const plan = planSend(tree, input);
 
     const added = (plan.user ? 1 : 0) + (plan.continued ? 0 : 1);
-    if (nodes.length + added > limits.messagesPerConversation) {
+    if (conversation.messages.length + added > limits.messagesPerConversation) {
       throw limitReached(
         `This conversation has reached the limit of ${limits.messagesPerConversation} messages; start a new conversation.`,
       );
     }
     // The answer would read text that is still being written.
     const pathEnd = plan.continued?.id ?? plan.answerParentId ?? plan.user?.parentId ?? null;
-    if (pathTo(tree, pathEnd).some((node) => runner.generationFor(node.id))) {
+    if (await runner.writing(pathTo(tree, pathEnd).map((node) => node.id))) {
       throw new TRPCError({
         code: "CONFLICT",
         message: "An answer on this branch is still being written; wait for it or stop it.",
@@ -75,12 +77,11 @@ export function createMessageService(deps: ChatParts) {
 
     // Every file the model would read: the new message's, and those earlier on the branch.
     const attached = plan.user && input.files?.length ? await attachable(ownerId, input) : [];
-    const earlier = await files.ofMessages(plan.path.map((node) => node.id));
-    checkModelTakes(route.info, [...[...earlier.values()].flat(), ...attached]);
+    checkModelTakes(route.info, [...plan.path.flatMap((node) => node.files), ...attached]);
 
     await context.admit?.();
-    const messages = await promptOf(plan, earlier, attached);
-    const preferences = await settings.get(ownerId);
+    const messages = await promptOf(plan, attached);
+    const preferences = settingsFromStored(conversation.settings);
     const parameters = ModelParameters.parse({
       ...route.info.parameters,
       ...preferences.modelParameters[conversation.model],
@@ -90,63 +91,10 @@ export function createMessageService(deps: ChatParts) {
       messages,
       parameters,
     });
-    const answer = {
-      model: conversation.model,
-      parameters: parameters as Prisma.InputJsonObject,
-      // As the JSON text sent: a jsonb object would reorder its keys, and the prompt is kept
-      // byte for byte as the upstream received it; but images as references to their files,
-      // which reading the prompt expands (each would otherwise be stored in every later answer).
-      prompt: recordPrompt(request, messages),
-      // Until the generation ends, the row says what a crash would leave: an interrupted answer.
-      interrupted: true,
-      error: null,
-    };
 
-    const { userMessageId, assistantMessageId } = await db.$transaction(async (tx) => {
-      const user = plan.user
-        ? await tx.message.create({
-            data: {
-              conversationId: conversation.id,
-              parentId: plan.user.parentId,
-              role: "user",
-              content: plan.user.content,
-            },
-            select: { id: true },
-          })
-        : undefined;
-      if (user && attached.length > 0) {
-        await tx.messageFile.createMany({
-          data: attached.map((file) => ({
-            messageId: user.id,
-            sha256: file.sha256,
-            name: file.name,
-          })),
-        });
-      }
-      const assistant = plan.continued
-        ? await tx.message.update({
-            where: { id: plan.continued.id },
-            data: answer,
-            select: { id: true },
-          })
-        : await tx.message.create({
-            data: {
-              conversationId: conversation.id,
-              parentId: user?.id ?? plan.answerParentId ?? null,
-              role: "assistant",
-              ...answer,
-            },
-            select: { id: true },
-          });
-      // Activity moves the conversation to the top of the list.
-      await tx.conversation.update({
-        where: { id: conversation.id },
-        data: { updatedAt: new Date() },
-      });
-      return { userMessageId: user?.id, assistantMessageId: assistant.id };
-    });
-
-    const generationId = await runner.start({
+    const userMessageId = plan.user ? newId() : undefined;
+    const assistantMessageId = plan.continued?.id ?? input.assistantMessageId ?? newId();
+    const generation = runner.start({
       ownerId,
       conversationId: conversation.id,
       messageId: assistantMessageId,
@@ -163,7 +111,38 @@ export function createMessageService(deps: ChatParts) {
         : {}),
       log: context.log,
     });
-    return { generationId, assistantMessageId, ...(userMessageId ? { userMessageId } : {}) };
+    try {
+      await writeSend(db, {
+        conversationId: conversation.id,
+        ...(context.guestLimit !== undefined
+          ? { guestAllowance: { userId: ownerId, limit: context.guestLimit } }
+          : {}),
+        ...(plan.user && userMessageId
+          ? { user: { id: userMessageId, ...plan.user, files: attached } }
+          : {}),
+        answer: {
+          id: assistantMessageId,
+          parentId: userMessageId ?? plan.answerParentId ?? null,
+          continues: plan.continued !== undefined,
+          model: conversation.model,
+          parameters: JSON.stringify(parameters),
+          // As the JSON text sent: a jsonb object would reorder its keys, and the prompt is kept
+          // byte for byte as the upstream received it; but images as references to their
+          // files, which reading the prompt expands (each would otherwise be stored in every
+          // later answer). The row says what a crash would leave: an interrupted answer.
+          prompt: JSON.stringify(recordPrompt(request, messages)),
+        },
+      });
+      await generation.commit();
+    } catch (error) {
+      generation.abandon();
+      throw refusal(error, context.guestLimit);
+    }
+    return {
+      generationId: generation.generationId,
+      assistantMessageId,
+      ...(userMessageId ? { userMessageId } : {}),
+    };
   }
 
   /** The files of a new or edited message: each must be the caller's upload or in this conversation. */
@@ -184,18 +163,15 @@ export function createMessageService(deps: ChatParts) {
   }
 
   /** The prompt's messages, with the files of each resolved into parts. */
-  async function promptOf(
-    plan: SendPlan,
-    earlier: ReadonlyMap<string, FileRef[]>,
-    attached: readonly FileRef[],
-  ): Promise<PromptMessage[]> {
+  async function promptOf(plan: SendPlan, attached: readonly FileRef[]): Promise<PromptMessage[]> {
     const parts = new Map<string, PromptPart[]>();
-    for (const [messageId, refs] of earlier) {
-      parts.set(messageId, await attachmentParts(refs, files.read));
+    for (const node of plan.path) {
+      if (node.files.length > 0)
+        parts.set(node.id, await attachmentParts(node.files, files.bytesOf));
     }
     const messages = promptMessages(plan.path, parts);
     if (plan.user) {
-      const own = await attachmentParts(attached, files.read);
+      const own = await attachmentParts(attached, files.bytesOf);
       messages.push({ role: "user", content: userContent(plan.user.content, own) });
     }
     return messages;
@@ -210,7 +186,7 @@ export function createMessageService(deps: ChatParts) {
     const tree = treeOf(nodes);
     if (!tree.has(input.messageId)) throw notFound("message");
     const ids = new Set(subtree(tree, input.messageId));
-    await runner.stopWhere((generation) => ids.has(generation.messageId));
+    await runner.stopWhere(ownerId, (generation) => ids.has(generation.messageId));
     // Children go with their parent (ON DELETE CASCADE).
     await db.message.deleteMany({
       where: { id: input.messageId, conversationId: input.conversationId },
@@ -241,10 +217,7 @@ export function createMessageService(deps: ChatParts) {
 }
 
 /** Checks a send against the tree and works out the new nodes and the prompt. */
-function planSend(
-  tree: Map<string, TreeNode & { reasoning: string }>,
-  input: SendMessageInput,
-): SendPlan {
+function planSend(tree: Tree<SendNode>, input: SendMessageInput): SendPlan {
   const target = input.messageId === undefined ? undefined : tree.get(input.messageId);
   if (input.messageId !== undefined && !target) throw notFound("message");
   const content = input.content ?? "";
@@ -281,6 +254,24 @@ function planSend(
       }
       return { continued: target, path: pathTo(tree, target.id) };
     }
+  }
+}
+
+/** What a refused write means for the caller. */
+function refusal(error: unknown, guestLimit: number | undefined): unknown {
+  if (!(error instanceof SendRefused)) return error;
+  switch (error.reason) {
+    case "guest-allowance":
+      return limitReached(
+        `Guests can send ${guestLimit} messages. Sign in or create an account to keep chatting.`,
+      );
+    case "id-taken":
+      return new TRPCError({
+        code: "CONFLICT",
+        message: "assistantMessageId is already the id of a message; choose a new one.",
+      });
+    case "gone":
+      return notFound("message");
   }
 }
 

@@ -15,11 +15,13 @@ export async function requireRoomForConversation(
   ownerId: string,
 ): Promise<void> {
   const count = await db.conversation.count({ where: { ownerId } });
-  if (count >= limits.conversationsPerOwner) {
-    throw limitReached(
-      `You have reached the limit of ${limits.conversationsPerOwner} conversations; delete some to start new ones.`,
-    );
-  }
+  if (count >= limits.conversationsPerOwner) throw noRoomForConversation(limits);
+}
+
+export function noRoomForConversation(limits: Pick<ChatParts["limits"], "conversationsPerOwner">) {
+  return limitReached(
+    `You have reached the limit of ${limits.conversationsPerOwner} conversations; delete some to start new ones.`,
+  );
 }
 
 /**

@@ -5,16 +5,18 @@ import { LIMITS, type Limits } from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import type { FileService } from "../files/service.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
+import { DEFAULT_LOG_TTL_MS, type GenerationBus } from "./bus/index.ts";
+import { createMemoryBus } from "./bus/memory.ts";
 import { createConversationService } from "./conversations.ts";
-import { DEFAULT_LOG_TTL_MS, type EventLog } from "./event-log/index.ts";
-import { createMemoryEventLog } from "./event-log/memory.ts";
+import { notFound } from "./errors.ts";
 import { createExchangeService } from "./exchange.ts";
 import {
   createGenerationRunner,
   DEFAULT_GENERATION_OPTIONS,
   type GenerationOptions,
   type GenerationRunner,
-} from "./generations.ts";
+} from "./generations/runner.ts";
+import { createGenerationReader } from "./generations/stream.ts";
 import { createMessageService } from "./messages.ts";
 import { createSettingsService, type SettingsService } from "./settings.ts";
 import { createShareService } from "./shares.ts";
@@ -42,8 +44,8 @@ export function createChatService(deps: {
   db: Db;
   models: ModelRegistry;
   files: FileService;
-  /** The event log; in memory (with `options.logTtlMs`) when omitted. */
-  events?: EventLog;
+  /** The generation bus; in memory (with `options.logTtlMs`) when omitted. */
+  bus?: GenerationBus;
   options?: Partial<ChatOptions>;
 }) {
   const options: ChatOptions = {
@@ -53,8 +55,9 @@ export function createChatService(deps: {
     limits: { ...LIMITS, ...deps.options?.limits },
   };
   const { db, models } = deps;
-  const events = deps.events ?? createMemoryEventLog({ ttlMs: options.logTtlMs });
-  const runner = createGenerationRunner({ db, events, options });
+  const bus = deps.bus ?? createMemoryBus({ ttlMs: options.logTtlMs });
+  const runner = createGenerationRunner({ db, bus, options });
+  const reader = createGenerationReader({ bus });
   const settings = createSettingsService({ db, models });
   const shared: ChatParts = {
     db,
@@ -76,15 +79,19 @@ export function createChatService(deps: {
     /** Export (JSON, Markdown) and import (Parley, ChatGPT). */
     exchange,
     generations: {
-      stream: runner.stream,
-      stop: runner.stop,
-      watchActive: runner.watchActive,
+      stream: reader.stream,
+      watchActive: reader.watchActive,
+      async stop(ownerId: string, generationId: string) {
+        const result = await runner.stop(ownerId, generationId);
+        if (!result) throw notFound("generation");
+        return result;
+      },
     },
     settings,
     /** Stops running generations (their answers are saved as interrupted), then drops the log. */
     async close() {
       await runner.close();
-      await events.close();
+      await bus.close();
     },
   };
 }

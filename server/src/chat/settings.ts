@@ -12,7 +12,7 @@ export function createSettingsService(deps: { db: Db; models: ModelRegistry }) {
 
   async function get(ownerId: string): Promise<Settings> {
     const row = await db.settings.findUnique({ where: { userId: ownerId } });
-    return fromStored(row?.data);
+    return settingsFromStored(row?.data);
   }
 
   async function update(ownerId: string, patch: SettingsUpdateInput): Promise<Settings> {
@@ -33,7 +33,7 @@ export function createSettingsService(deps: { db: Db; models: ModelRegistry }) {
 }
 
 /** Stored settings, each field checked alone: one bad or outdated field falls back alone. */
-function fromStored(data: unknown): Settings {
+export function settingsFromStored(data: unknown): Settings {
   const stored = data && typeof data === "object" ? (data as Record<string, unknown>) : {};
   const settings: Record<string, unknown> = { ...DEFAULT_SETTINGS };
   for (const [key, schema] of Object.entries(Settings.shape)) {

@@ -2,6 +2,7 @@
 // HTTP, subscriptions over Server-Sent Events, superjson both ways, a bearer token on every
 // request. The router is imported as a type only, so a script loads no server code at runtime.
 
+import { wireTransformer } from "@parley/shared";
 import {
   createTRPCClient,
   httpBatchLink,
@@ -11,7 +12,6 @@ import {
 } from "@trpc/client";
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { EventSource } from "eventsource";
-import superjson from "superjson";
 import type { AppRouter } from "../trpc/router.ts";
 
 export { isTRPCClientError, TRPCClientError } from "@trpc/client";
@@ -57,12 +57,12 @@ export function createParleyClient(options: ParleyClientOptions): ParleyClient {
         condition: (op) => op.type === "subscription",
         true: httpSubscriptionLink({
           url,
-          transformer: superjson,
+          transformer: wireTransformer,
           // Node has no EventSource; this one takes a fetch, which is how the token gets in.
           EventSource,
           eventSourceOptions: { fetch: fetchWithCredentials },
         }),
-        false: httpBatchLink({ url, transformer: superjson, fetch: fetchWithCredentials }),
+        false: httpBatchLink({ url, transformer: wireTransformer, fetch: fetchWithCredentials }),
       }),
     ],
   });

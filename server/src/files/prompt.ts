@@ -26,11 +26,11 @@ export function checkModelTakes(model: ModelInfo, files: readonly FileRef[]) {
 /** The parts `files` become in a user message, in order (checked by checkModelTakes first). */
 export async function attachmentParts(
   files: readonly FileRef[],
-  read: FileService["read"],
+  read: FileService["bytesOf"],
 ): Promise<PromptPart[]> {
   return Promise.all(
     files.map(async (file): Promise<PromptPart> => {
-      const stored = await read(file.sha256);
+      const stored = await read(file);
       // A row without bytes is a broken store, not the caller's mistake.
       if (!stored) throw new Error(`the bytes of file ${file.sha256} are missing from the store`);
       if (isImageType(stored.mimeType)) {

@@ -104,6 +104,12 @@ export function createFileService(deps: { db: Db; store: FileStore; maxBytes: nu
       return bytes && { bytes, mimeType: file.mimeType };
     },
 
+    /** The bytes of a file whose row the caller has already read (no access check, no query). */
+    async bytesOf(file: FileRef): Promise<{ bytes: Uint8Array; mimeType: string } | undefined> {
+      const bytes = await store.get(file.sha256);
+      return bytes && { bytes, mimeType: file.mimeType };
+    },
+
     /**
      * The uploader, the owner of a conversation with a message using it, or (with `shareId`) a
      * viewer of a share that is not revoked and includes it.

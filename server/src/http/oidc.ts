@@ -2,6 +2,7 @@ import { STATUS_CODES } from "node:http";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { IdentityService } from "../auth/identity.ts";
 import { createOidcService, OidcError, PENDING_SIGN_IN_MS } from "../auth/oidc.ts";
+import type { PendingSignIns } from "../auth/pending-sign-ins.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import { type Limits, rateLimitHook } from "../limits/index.ts";
@@ -16,7 +17,13 @@ const BROWSER_COOKIE = "parley_oidc";
  */
 export function registerOidcRoutes(
   app: FastifyInstance,
-  deps: { config: Config; db: Db; identity: IdentityService; limits: Limits },
+  deps: {
+    config: Config;
+    db: Db;
+    identity: IdentityService;
+    limits: Limits;
+    pending?: PendingSignIns;
+  },
 ) {
   const oidc = createOidcService(deps);
   const secure = deps.config.identity.secureCookies;

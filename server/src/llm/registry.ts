@@ -2,6 +2,7 @@ import type { ModelInfo, ModelsListOutput } from "@parley/shared";
 import OpenAI from "openai";
 import type { Config, ModelConfig } from "../config.ts";
 import { createMockUpstream, MOCK_MODELS, type MockUpstream } from "./mock/index.ts";
+import { upstreamFetch } from "./upstream-fetch.ts";
 
 /** How to reach one model upstream. */
 export interface ModelRoute {
@@ -34,7 +35,12 @@ export async function createModelRegistry(
   const { apiKey, baseURL } = config.openai;
   if (config.models) return registry(config.models.map((model) => routeFor(model, config.openai)));
   if (apiKey || baseURL) {
-    const client = new OpenAI({ apiKey: apiKey ?? "none", baseURL, timeout: 10_000 });
+    const client = new OpenAI({
+      apiKey: apiKey ?? "none",
+      baseURL,
+      timeout: 10_000,
+      fetch: upstreamFetch,
+    });
     const upstream = await client.models.list().catch((error: unknown) => {
       throw new Error(
         `OPENAI_BASE_URL: could not list models at ${client.baseURL} (${String(error)}); set MODELS to configure them explicitly`,
@@ -66,7 +72,11 @@ function ModelConfigFrom(id: string): ModelConfig {
 
 function routeFor(model: ModelConfig, defaults: Config["openai"]): ModelRoute {
   const baseURL = model.baseURL ?? defaults.baseURL;
-  const client = new OpenAI({ apiKey: model.apiKey ?? defaults.apiKey ?? "none", baseURL });
+  const client = new OpenAI({
+    apiKey: model.apiKey ?? defaults.apiKey ?? "none",
+    baseURL,
+    fetch: upstreamFetch,
+  });
   return {
     info: {
       id: model.id,

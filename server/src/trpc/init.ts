@@ -1,7 +1,7 @@
+import { wireTransformer } from "@parley/shared";
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { CreateFastifyContextOptions } from "@trpc/server/adapters/fastify";
 import type { FastifyBaseLogger } from "fastify";
-import superjson from "superjson";
 import { ZodError } from "zod";
 import type { Caller, CallerUser, ClientMeta, IdentityService } from "../auth/identity.ts";
 import { CROSS_ORIGIN_MESSAGE, isForgeable } from "../auth/origin.ts";
@@ -67,15 +67,19 @@ export interface Meta {
   description?: string;
 }
 
+/** Pings keep proxies from closing idle streams; the client reconnects if they stop. */
+export const SSE_TIMING = { pingIntervalMs: 10_000, reconnectAfterInactivityMs: 25_000 };
+
 const t = initTRPC
   .context<Context>()
   .meta<Meta>()
   .create({
-    transformer: superjson,
+    // Stack traces go to the log, never to callers (tRPC would decide from NODE_ENV).
+    isDev: false,
+    transformer: wireTransformer,
     sse: {
-      // Pings keep proxies from closing idle streams; the client reconnects if they stop.
-      ping: { enabled: true, intervalMs: 10_000 },
-      client: { reconnectAfterInactivityMs: 25_000 },
+      ping: { enabled: true, intervalMs: SSE_TIMING.pingIntervalMs },
+      client: { reconnectAfterInactivityMs: SSE_TIMING.reconnectAfterInactivityMs },
     },
     errorFormatter({ shape, error }) {
       const zodError = error.cause instanceof ZodError ? error.cause : undefined;

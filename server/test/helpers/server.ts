@@ -68,7 +68,8 @@ export function createClient(url: string, options: ClientOptions = {}) {
 }
 
 export interface TestServerOptions {
-  database?: DatabaseKind;
+  /** A kind of fresh database for this server, or a database it shares (and does not close). */
+  database?: DatabaseKind | TestDatabase;
   /** Settings added to or overriding the test defaults. */
   env?: Record<string, string>;
   /** A port chosen beforehand, for tests whose PUBLIC_URL must name it; a free one otherwise. */
@@ -100,7 +101,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(process.env.WEB_DIST_DIR ? { WEB_DIST_DIR: process.env.WEB_DIST_DIR } : {}),
     ...options.env,
   });
-  const database = await createTestDatabase(options.database ?? "pglite");
+  const shared = typeof options.database === "object" ? options.database : undefined;
+  const database =
+    shared ?? (await createTestDatabase((options.database as DatabaseKind) ?? "pglite"));
   const mock = createMockUpstream({ defaultTokenDelayMs: 2, ...options.mock });
   const { logLines } = options;
   const app = await buildApp({
@@ -124,7 +127,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     client: createClient(url, { jar: new CookieJar() }),
     async close() {
       await app.close();
-      await database.close();
+      if (!shared) await database.close();
       await rm(filesDir, { recursive: true, force: true });
     },
   };

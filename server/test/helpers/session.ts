@@ -79,8 +79,15 @@ export interface StreamResult {
  */
 export function readStream(
   client: Client,
-  input: { generationId: string; lastEventId?: string },
-  options: { take?: number; onEvent?: (event: StreamedEvent) => void } = {},
+  input:
+    | { generationId: string; lastEventId?: string }
+    | { messageId: string; lastEventId?: string },
+  options: {
+    take?: number;
+    /** Leave once an event numbered this or later has arrived. */
+    untilSeq?: number;
+    onEvent?: (event: StreamedEvent) => void;
+  } = {},
 ): Promise<StreamResult> {
   return new Promise((resolve) => {
     const events: StreamedEvent[] = [];
@@ -98,6 +105,8 @@ export function readStream(
         events.push(streamed);
         options.onEvent?.(streamed);
         if (options.take !== undefined && events.length >= options.take) finish({ end: "cut" });
+        const seq = Number(streamed.id.slice(streamed.id.lastIndexOf(":") + 1));
+        if (options.untilSeq !== undefined && seq >= options.untilSeq) finish({ end: "cut" });
       },
       onError(error) {
         finish({ end: "error", error });
@@ -134,6 +143,25 @@ export function textOf(events: readonly StreamedEvent[]): string {
     if (event.type === "token") text += event.text;
   }
   return text;
+}
+
+/**
+ * The events' ids are `<generationId>:<seq>` with seqs rising from 0. Streamed text that piled
+ * up while a reader was busy arrives merged into one event (numbered as the last it holds), so
+ * seqs may skip; none repeats or goes back.
+ */
+export function expectRisingIds(generationId: string, events: readonly StreamedEvent[]) {
+  const seqs = events.map(({ id }) => {
+    expect(id.startsWith(`${generationId}:`)).toBe(true);
+    return Number(id.slice(generationId.length + 1));
+  });
+  expect(seqs[0]).toBe(0);
+  for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1] ?? 0);
+}
+
+/** The reasoning a client shows: every reasoning event's text. */
+export function reasoningOf(events: readonly StreamedEvent[]): string {
+  return events.map(({ event }) => (event.type === "reasoning" ? event.text : "")).join("");
 }
 
 export function lastEvent(events: readonly StreamedEvent[]): GenerationEvent | undefined {

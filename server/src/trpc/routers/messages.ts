@@ -17,14 +17,13 @@ export const messagesRouter = router({
     .mutation(({ ctx, input }) =>
       ctx.chat.messages.send(ctx.owner.id, input, {
         log: ctx.log,
-        admit: async () => {
-          await ctx.limits.checkMessageLimits({
+        admit: () =>
+          ctx.limits.checkMessageLimits({
             ownerId: ctx.owner.id,
             email: ctx.owner.email,
             ip: ctx.client.ip,
-          });
-          await ctx.identity.countMessage(ctx.owner);
-        },
+          }),
+        guestLimit: ctx.identity.guestLimit(ctx.owner),
       }),
     ),
 

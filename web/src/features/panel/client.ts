@@ -2,7 +2,7 @@
 // the way the app builds its own (superjson, /trpc, SSE for subscriptions), as the current
 // session (cookies) or as a pasted API token (a bearer header and no cookies at all).
 
-import type { ProcedureKind } from "@parley/shared";
+import { type ProcedureKind, wireTransformer } from "@parley/shared";
 import {
   createTRPCUntypedClient,
   httpLink,
@@ -13,7 +13,6 @@ import {
 } from "@trpc/client";
 import type { AnyRouter } from "@trpc/server";
 import { EventSource } from "eventsource";
-import superjson from "superjson";
 
 /** Same origin as the app (the server serves the SPA; Vite proxies /trpc in dev). */
 const TRPC_URL = "/trpc";
@@ -42,7 +41,7 @@ function createPanelClient(runAs: RunAs, recorder: StatusRecorder): TRPCUntypedC
         condition: (op) => op.type === "subscription",
         true: httpSubscriptionLink({
           url: TRPC_URL,
-          transformer: superjson,
+          transformer: wireTransformer,
           // The browser's EventSource cannot send headers; this fetch-based one can.
           EventSource,
           eventSourceOptions: {
@@ -51,7 +50,7 @@ function createPanelClient(runAs: RunAs, recorder: StatusRecorder): TRPCUntypedC
           },
         }),
         // One request per call (no batching), so its HTTP status and timing are the call's own.
-        false: httpLink({ url: TRPC_URL, transformer: superjson, headers, fetch: send }),
+        false: httpLink({ url: TRPC_URL, transformer: wireTransformer, headers, fetch: send }),
       }),
     ],
   });

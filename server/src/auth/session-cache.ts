@@ -1,0 +1,69 @@
+// Who a cookie or a token is, remembered for a short while: most requests (every send, every
+// stream) then read nothing from the database to know their caller. Signing out, revoking a
+// session or a token, and a guest becoming an account forget the entries at once; the short
+// life bounds anything else (another instance's change arrives through `onForget` listeners).
+
+export interface CachedCaller {
+  user: { id: string; email: string | null; name: string | null; guest: boolean };
+  /** The session's (or token's) own expiry; null when it has none. */
+  expiresAt: Date | null;
+  /** The session (sha256 of the cookie) or token row this came from. */
+  rowId: string;
+}
+
+/** How long an entry is trusted without asking the database again. */
+export const CALLER_CACHE_TTL_MS = 30_000;
+const MAX_ENTRIES = 100_000;
+
+export type Forget = { session: string } | { user: string } | { token: string };
+
+export function createCallerCache(options: { ttlMs?: number; now?: () => number } = {}) {
+  const ttlMs = options.ttlMs ?? CALLER_CACHE_TTL_MS;
+  const now = options.now ?? Date.now;
+  /** By key (the sha256 of a cookie or token secret), oldest first. */
+  const entries = new Map<string, CachedCaller & { until: number }>();
+  const listeners: ((forget: Forget) => void)[] = [];
+
+  function drop(matches: (entry: CachedCaller) => boolean) {
+    for (const [key, entry] of entries) if (matches(entry)) entries.delete(key);
+  }
+
+  /** Forgets here only (what a listener applies when another instance forgot something). */
+  function apply(forget: Forget) {
+    if ("session" in forget) drop((entry) => entry.rowId === forget.session);
+    else if ("token" in forget) drop((entry) => entry.rowId === forget.token);
+    else drop((entry) => entry.user.id === forget.user);
+  }
+
+  return {
+    get(key: string): CachedCaller | undefined {
+      const entry = entries.get(key);
+      if (!entry) return undefined;
+      if (entry.until <= now() || (entry.expiresAt && entry.expiresAt.getTime() <= now())) {
+        entries.delete(key);
+        return undefined;
+      }
+      return entry;
+    },
+    set(key: string, caller: CachedCaller) {
+      entries.delete(key);
+      entries.set(key, { ...caller, until: now() + ttlMs });
+      // Oldest first: past the cap, the least recently stored go.
+      if (entries.size > MAX_ENTRIES) {
+        const oldest = entries.keys().next().value;
+        if (oldest !== undefined) entries.delete(oldest);
+      }
+    },
+    /** Forgets everything about a session, a token or a user, here and (through listeners) elsewhere. */
+    forget(forget: Forget) {
+      apply(forget);
+      for (const listener of listeners) listener(forget);
+    },
+    apply,
+    onForget(listener: (forget: Forget) => void) {
+      listeners.push(listener);
+    },
+  };
+}
+
+export type CallerCache = ReturnType<typeof createCallerCache>;

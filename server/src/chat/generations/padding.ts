@@ -1,0 +1,14 @@
+// Streamed text is padded so that the size of what goes over the wire says nothing about it:
+// without it, the lengths of encrypted SSE events spell out the answer's token lengths ("What
+// Was Your Prompt? A Remote Keylogging Attack on AI Assistants", 2024). Each frame is padded up
+// to a multiple of FRAME_BLOCK_BYTES: a frame's size tells its text's length only to within a
+// block, and one block holds a frame with any usual token (up to about 30 bytes of text).
+
+/** Frames of streamed text take a whole number of these. */
+export const FRAME_BLOCK_BYTES = 64;
+
+/** The spaces that bring a frame of `bytes` (with an empty pad) to a whole number of blocks. */
+export function padForFrame(bytes: number): string {
+  const target = Math.ceil(bytes / FRAME_BLOCK_BYTES) * FRAME_BLOCK_BYTES;
+  return " ".repeat(target - bytes);
+}

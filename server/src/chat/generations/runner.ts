@@ -1,0 +1,390 @@
+// Running generations: one upstream call each, on the server whatever its watchers do. A
+// generation starts before the send's write has committed (so the upstream request is already
+// on its way), but nothing of it is stored or shown until the write commits; if the write
+// fails, it is abandoned. Each writes its events to the bus, checkpoints the answer, and ends
+// with exactly one `final` (finished or stopped) or `error`.
+
+import { randomUUID } from "node:crypto";
+import type { GenerationErrorCode, GenerationEvent, TokenUsage } from "@parley/shared";
+import type { Db } from "../../db/client.ts";
+import type { ModelRoute } from "../../llm/registry.ts";
+import { streamCompletion, type UpstreamRequest } from "../../llm/stream.ts";
+import type { Logger } from "../../log.ts";
+import type { GenerationBus, GenerationInfo } from "../bus/index.ts";
+import { generateTitle } from "../titles.ts";
+import { createCheckpoint } from "./checkpoint.ts";
+import { saveCheckpoint, saveFinal, saveTitle } from "./saves.ts";
+
+export interface GenerationOptions {
+  /** Silence from the upstream (before headers or between events) longer than this fails it. */
+  idleTimeoutMs: number;
+  /** The answer is written to the database at most this often while streaming. */
+  checkpointIntervalMs: number;
+  /** How long a title request may take before the first words of the prompt are used. */
+  titleTimeoutMs: number;
+}
+
+export const DEFAULT_GENERATION_OPTIONS: GenerationOptions = {
+  // Reasoning models can think for a long while before their first event.
+  idleTimeoutMs: 120_000,
+  checkpointIntervalMs: 1_000,
+  titleTimeoutMs: 15_000,
+};
+
+/** How long a finished answer waits for its title before using the first words instead. */
+const TITLE_GRACE_MS = 3_000;
+
+export interface GenerationSpec {
+  ownerId: string;
+  conversationId: string;
+  /** The assistant message the answer goes into. */
+  messageId: string;
+  /** The model id as configured (not the upstream name). */
+  model: string;
+  route: ModelRoute;
+  request: UpstreamRequest;
+  /** What the answer appends to: the existing message for continue, else empty. */
+  base: { text: string; reasoning: string };
+  /** The first user message, when this generation should also title the conversation. */
+  titleFrom?: string;
+  /** The sending request's logger (it carries the request id). */
+  log: Logger;
+}
+
+/** A generation that has started upstream, waiting for the send's write. */
+export interface PendingGeneration {
+  generationId: string;
+  /** The send's write committed: the answer may be stored and shown. Resolves once streamable. */
+  commit(): Promise<void>;
+  /** The send's write failed: the upstream request is dropped; nothing is stored or shown. */
+  abandon(): void;
+}
+
+type AbortReason = "stop" | "timeout" | "shutdown" | "abandoned";
+
+interface Running {
+  info: GenerationInfo;
+  spec: GenerationSpec;
+  controller: AbortController;
+  /** Why the upstream request was aborted, once it is. */
+  abortReason?: AbortReason;
+  /** Resolves true once the send's write commits, false if it failed. */
+  admitted: Promise<boolean>;
+  /** Resolves like `admitted`, once the generation is also on the bus (streamable). */
+  begun: Promise<boolean>;
+  /** On the bus: its log must be ended, whatever happens. */
+  onBus: boolean;
+  done: Promise<void>;
+}
+
+type Outcome =
+  | { kind: "finished" }
+  | { kind: "stopped" }
+  | { kind: "failed"; code: GenerationErrorCode; message: string };
+
+export type GenerationRunner = ReturnType<typeof createGenerationRunner>;
+
+export function createGenerationRunner(deps: {
+  db: Db;
+  bus: GenerationBus;
+  options: GenerationOptions;
+}) {
+  const { db, bus, options } = deps;
+  /** The generations this instance runs. */
+  const running = new Map<string, Running>();
+
+  // A stop asked of any instance reaches the one running the generation.
+  bus.onStopRequest((generationId) => {
+    const generation = running.get(generationId);
+    if (generation) abort(generation, "stop");
+  });
+
+  async function run(generation: Running): Promise<void> {
+    const { info, spec, controller } = generation;
+    const id = info.generationId;
+    const started = performance.now();
+
+    // Until the send's write commits, events wait here; then they go to the bus in order.
+    let pending: GenerationEvent[] | undefined = [];
+    const emit = (event: GenerationEvent) => {
+      if (pending) pending.push(event);
+      else bus.append(id, event);
+    };
+    const admitted = generation.admitted.then(async (ok) => {
+      if (!ok) return false;
+      await bus.begin(info);
+      generation.onBus = true;
+      bus.append(id, { type: "started", ...startedFields(info), text: spec.base.text });
+      for (const event of pending ?? []) bus.append(id, event);
+      pending = undefined;
+      return true;
+    });
+    generation.begun = admitted;
+
+    let text = spec.base.text;
+    let reasoning = spec.base.reasoning;
+    let answered = false;
+    let finished = false;
+    let usage: TokenUsage | undefined;
+    let timeToFirstTokenMs: number | undefined;
+
+    // The title is asked for alongside the answer and lands in the log whenever it arrives.
+    const titleController = new AbortController();
+    const titleDone =
+      spec.titleFrom === undefined
+        ? Promise.resolve()
+        : generateTitle(spec.route, spec.titleFrom, {
+            signal: titleController.signal,
+            timeoutMs: options.titleTimeoutMs,
+          })
+            .then(async (title) => {
+              if (!(await admitted)) return;
+              if (await saveTitle(db, spec.conversationId, title)) emit({ type: "title", title });
+            })
+            .catch((error: unknown) =>
+              spec.log.warn({ err: error, generationId: id }, "saving the title failed"),
+            );
+
+    const checkpoint = createCheckpoint(
+      () => saveCheckpoint(db, spec.messageId, { text, reasoning }),
+      options.checkpointIntervalMs,
+      (error) => spec.log.warn({ err: error, generationId: id }, "checkpoint failed"),
+    );
+    let idle: NodeJS.Timeout | undefined;
+    const resetIdle = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => abort(generation, "timeout"), options.idleTimeoutMs);
+    };
+
+    let outcome: Outcome;
+    try {
+      resetIdle();
+      for await (const part of streamCompletion(spec.route, spec.request, controller.signal)) {
+        resetIdle();
+        switch (part.type) {
+          case "text":
+          case "reasoning": {
+            timeToFirstTokenMs ??= Math.round(performance.now() - started);
+            // Padding is added per frame when streamed, so the log keeps only the text.
+            if (part.type === "text") {
+              text += part.delta;
+              answered = true;
+              emit({ type: "token", text: part.delta, pad: "" });
+            } else {
+              reasoning += part.delta;
+              emit({ type: "reasoning", text: part.delta, pad: "" });
+            }
+            // Nothing is stored before the send's own write.
+            if (!pending) checkpoint.touch();
+            break;
+          }
+          case "usage":
+            usage = part.usage;
+            break;
+          case "finish":
+            finished = true;
+            break;
+        }
+      }
+      outcome = ending(generation, finished, answered);
+    } catch (error) {
+      outcome =
+        controller.signal.aborted && !finished
+          ? ending(generation, finished, answered)
+          : {
+              kind: "failed",
+              code: "upstream",
+              message: error instanceof Error ? error.message : String(error),
+            };
+    } finally {
+      clearTimeout(idle);
+    }
+
+    if (!(await admitted)) {
+      titleController.abort();
+      await titleDone;
+      return;
+    }
+    // A cut-short answer does not wait for its title; a finished one waits a little at most.
+    const titleGrace = setTimeout(
+      () => titleController.abort(),
+      outcome.kind === "finished" ? TITLE_GRACE_MS : 0,
+    );
+    await titleDone;
+    clearTimeout(titleGrace);
+    await checkpoint.stop();
+    await saveFinal(db, spec.messageId, {
+      text,
+      reasoning,
+      interrupted: outcome.kind !== "finished",
+      error: outcome.kind === "failed" ? outcome.message : null,
+      usage,
+      timeToFirstTokenMs,
+    });
+    emit(
+      outcome.kind === "failed"
+        ? { type: "error", code: outcome.code, message: outcome.message }
+        : { type: "final", text, interrupted: outcome.kind === "stopped", usage: usage ?? null },
+    );
+
+    // Never the prompt or the answer: only what it cost and how it went.
+    spec.log.info(
+      {
+        generationId: id,
+        model: spec.model,
+        api: spec.request.api,
+        outcome: outcome.kind === "failed" ? `failed:${outcome.code}` : outcome.kind,
+        durationMs: Math.round(performance.now() - started),
+        timeToFirstTokenMs: timeToFirstTokenMs ?? null,
+        usage: usage ?? null,
+      },
+      "generation ended",
+    );
+  }
+
+  /** How a stream that ended (or threw after an abort) turned out. */
+  function ending(generation: Running, finished: boolean, answered: boolean): Outcome {
+    const reason = generation.abortReason;
+    if (reason && !finished) {
+      if (reason === "timeout") {
+        const seconds = options.idleTimeoutMs / 1000;
+        return {
+          kind: "failed",
+          code: "timeout",
+          message: `The model stopped responding (nothing for ${seconds} s).`,
+        };
+      }
+      return { kind: "stopped" };
+    }
+    if (!answered)
+      return { kind: "failed", code: "empty", message: "the model returned no output" };
+    return { kind: "finished" };
+  }
+
+  function abort(generation: Running, reason: AbortReason) {
+    generation.abortReason ??= reason;
+    generation.controller.abort();
+  }
+
+  /** Resolves once the generation has ended everywhere, or after `timeoutMs`. */
+  async function ended(generationId: string, timeoutMs: number): Promise<void> {
+    const local = running.get(generationId);
+    if (local) return local.done;
+    const signal = AbortSignal.timeout(timeoutMs);
+    // Following from past any seq yields nothing and returns when the log ends.
+    for await (const _ of bus.follow(generationId, Number.MAX_SAFE_INTEGER, signal)) {
+      // (no events to read)
+    }
+  }
+
+  return {
+    /**
+     * Starts the upstream request at once. The caller then writes the send and calls
+     * `commit()` (or `abandon()` if the write failed).
+     */
+    start(spec: GenerationSpec): PendingGeneration {
+      let admit: (ok: boolean) => void = () => {};
+      const generation: Running = {
+        info: {
+          generationId: randomUUID(),
+          ownerId: spec.ownerId,
+          conversationId: spec.conversationId,
+          messageId: spec.messageId,
+          model: spec.model,
+          startedAt: new Date(),
+        },
+        spec,
+        controller: new AbortController(),
+        admitted: new Promise<boolean>((resolve) => {
+          admit = resolve;
+        }),
+        begun: Promise.resolve(false),
+        onBus: false,
+        done: Promise.resolve(),
+      };
+      const id = generation.info.generationId;
+      running.set(id, generation);
+      generation.done = run(generation)
+        .catch(async (error: unknown) => {
+          // Parley's own failure (the database went away…): the stream still ends, with an error.
+          spec.log.error({ err: error, generationId: id }, "generation failed");
+          generation.controller.abort();
+          if (!generation.onBus) return;
+          bus.append(id, { type: "error", code: "internal", message: "Parley failed to answer." });
+        })
+        .finally(async () => {
+          running.delete(id);
+          if (generation.onBus) await bus.end(id).catch(() => {});
+        });
+      return {
+        generationId: id,
+        async commit() {
+          admit(true);
+          // Streamable once the bus has it: the send returns only then.
+          await generation.begun;
+        },
+        abandon() {
+          abort(generation, "abandoned");
+          admit(false);
+        },
+      };
+    },
+
+    /** Stops a generation of the owner's, wherever it runs, and waits until its answer is saved. */
+    async stop(ownerId: string, generationId: string): Promise<{ stopped: boolean } | undefined> {
+      const local = running.get(generationId);
+      if (local && local.info.ownerId === ownerId) {
+        abort(local, "stop");
+        await local.done;
+        return { stopped: true };
+      }
+      const info = await bus.info(generationId);
+      if (!info || info.ownerId !== ownerId) return undefined;
+      const stillRunning = (await bus.running(ownerId)).some(
+        (other) => other.generationId === generationId,
+      );
+      if (!stillRunning) return { stopped: false };
+      await bus.requestStop(generationId);
+      await ended(generationId, 10_000);
+      return { stopped: true };
+    },
+
+    /** Stops the owner's running generations that `which` picks (before their messages go). */
+    async stopWhere(ownerId: string, which: (generation: GenerationInfo) => boolean) {
+      const stopping = (await bus.running(ownerId)).filter(which);
+      await Promise.all(
+        stopping.map(async ({ generationId }) => {
+          const local = running.get(generationId);
+          if (local) abort(local, "stop");
+          else await bus.requestStop(generationId);
+          await ended(generationId, 10_000);
+        }),
+      );
+    },
+
+    /** Of `messageIds`, one that a generation is writing right now. */
+    writing: (messageIds: readonly string[]) => bus.writing(messageIds),
+
+    /** The messages the owner's running generations write, with the generation of each. */
+    async writers(ownerId: string): Promise<Map<string, string>> {
+      const all = await bus.running(ownerId);
+      return new Map(all.map((info) => [info.messageId, info.generationId]));
+    },
+
+    /** Stops everything of this instance's (on shutdown) and waits until every answer is saved. */
+    async close(): Promise<void> {
+      const all = [...running.values()];
+      for (const generation of all) abort(generation, "shutdown");
+      await Promise.all(all.map((generation) => generation.done));
+    },
+  };
+}
+
+function startedFields(info: GenerationInfo) {
+  return {
+    generationId: info.generationId,
+    conversationId: info.conversationId,
+    messageId: info.messageId,
+    model: info.model,
+  };
+}
