@@ -72,7 +72,13 @@ export async function runIdleBench(argv: string[]) {
     new URL("./parley-process.ts", import.meta.url),
     schema ? { BENCH_PG_SCHEMA: schema.name } : {},
   );
-  const controller = new AbortController();
+  // One controller per subscription: undici warns past 1,500 requests on one signal.
+  const controllers: AbortController[] = [];
+  const closing = { now: false };
+  const closeAll = () => {
+    closing.now = true;
+    for (const controller of controllers) controller.abort();
+  };
   try {
     const subscribers: Subscriber[] = new Array(count);
     let next = 0;
@@ -105,6 +111,8 @@ export async function runIdleBench(argv: string[]) {
       allFirst = resolve;
     });
     const streams = subscribers.map(async (subscriber) => {
+      const controller = new AbortController();
+      controllers.push(controller);
       try {
         const body = await subscribe(
           { url: parley.hello.url, cookie: subscriber.cookie },
@@ -128,9 +136,9 @@ export async function runIdleBench(argv: string[]) {
           () => {},
         );
       } catch (error) {
-        if (!controller.signal.aborted) subscriber.error = String(error);
+        if (!closing.now) subscriber.error = String(error);
       } finally {
-        if (!controller.signal.aborted) subscriber.closed = now();
+        if (!closing.now) subscriber.closed = now();
       }
     });
     const timedOut = await Promise.race([
@@ -149,7 +157,7 @@ export async function runIdleBench(argv: string[]) {
     const held = await parley.call<ProcessStats>("stats-read");
     const closedEarly = subscribers.filter((s) => s.closed !== undefined).length;
     const errors = subscribers.filter((s) => s.error !== undefined);
-    controller.abort();
+    closeAll();
     await Promise.all(streams);
 
     const firsts = distribution(
@@ -187,7 +195,7 @@ export async function runIdleBench(argv: string[]) {
     writeFileSync(values.out, formatJson(result));
     console.log(`JSON: ${values.out}`);
   } finally {
-    controller.abort();
+    closeAll();
     await parley.stop();
     await schema?.drop();
   }
