@@ -150,9 +150,10 @@ export async function runRestartBench(argv: string[]) {
         .join(", ")})`,
       ...(last
         ? [
-            "  last run's output (ms since spawn):",
+            "  last run's output (ms since spawn; npm warnings and built assets left out):",
             ...last.lines
-              .slice(0, 40)
+              .filter((line) => !/^\s*(npm warn|dist\/)/.test(line.text))
+              .slice(-40)
               .map((line) => `    ${String(line.atMs).padStart(6)}  ${line.text.slice(0, 110)}`),
           ]
         : []),
