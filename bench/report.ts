@@ -197,7 +197,7 @@ function levelTables(level: LevelResult): string {
         String(s.lostTokens),
         String(s.repeatedTokens),
         String(s.outOfOrderStreams),
-        (s.errorMessages[0] ?? "").slice(0, 90),
+        (s.errorMessages[0] ?? "").replace(/\s+/g, " ").slice(0, 90),
       ];
     }),
   );

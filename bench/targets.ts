@@ -226,7 +226,8 @@ async function mutation<T>(
     error?: { json?: { message?: string } };
   };
   if (!response.ok || reply.result?.data?.json === undefined) {
-    throw new Error(`${path}: ${response.status} ${reply.error?.json?.message ?? "no result"}`);
+    const message = (reply.error?.json?.message ?? "no result").replace(/\s+/g, " ");
+    throw new Error(`${path}: ${response.status} ${message}`);
   }
   return reply.result.data.json;
 }
