@@ -2,48 +2,68 @@
 
 import { parseArgs } from "node:util";
 import { BENCH_MODELS, type BenchApi } from "./models.ts";
+import type { SubscribeWhen } from "./targets.ts";
+
+export type DatabaseKind = "pglite" | "postgres";
 
 export interface BenchOptions {
   /** Answer tokens per stream. */
   tokens: number;
-  /** The mock upstream's delay before each token. */
+  /** The upstream's delay before each token. */
   delayMs: number;
-  /** Concurrency levels, e.g. [1, 200]. */
+  /** Concurrency levels, e.g. [1, 100]. */
   concurrency: number[];
-  /** Measured rounds per level (each: the direct client, then Parley). */
+  /** Measured rounds per level and API (each: one batch per target, in a rotating order). */
   rounds: number;
-  /** Streams measured at concurrency 1, over all rounds (one after the other). */
+  /** Streams per batch at level 1, one after the other. */
   sequential: number;
-  /** Concurrent streams per path and API before measuring (discarded). */
+  /** Concurrent streams per target and API before measuring (discarded). */
   warmup: number;
   apis: BenchApi[];
+  /** One Parley target per database, all in the same run. */
+  databases: DatabaseKind[];
+  /** Parley processes behind nginx on one PostgreSQL schema (0: no such target). */
+  instances: number;
+  /** The instances share one Redis (REDIS_URL, or TEST_REDIS_URL). */
+  redis: string | undefined;
+  subscribe: SubscribeWhen;
   /** A stream that has not finished after this long counts as an error. */
   streamTimeoutMs: number;
   /** No new round starts after this many seconds. */
   maxSeconds: number;
-  /** Where the JSON results go. */
+  /** Where the JSON results go (a dated copy is written beside it). */
   out: string;
-  /** Parley's database: in-memory PGlite, or a fresh schema in TEST_DATABASE_URL. */
-  database: "pglite" | "postgres";
   /** Write V8 CPU profiles of Parley's first measured round per level next to the results. */
   profile: boolean;
+  /** Count Parley's database operations (a Prisma extension around every query). */
+  countQueries: boolean;
 }
 
 const FLAGS = {
-  tokens: { env: "BENCH_TOKENS", default: "40", help: "answer tokens per stream" },
-  delay: { env: "BENCH_DELAY_MS", default: "5", help: "mock delay before each token (ms)" },
-  concurrency: { env: "BENCH_CONCURRENCY", default: "1,200", help: "concurrency levels" },
-  rounds: { env: "BENCH_ROUNDS", default: "2", help: "measured rounds per level" },
-  sequential: { env: "BENCH_SEQUENTIAL", default: "20", help: "streams measured at level 1" },
-  warmup: { env: "BENCH_WARMUP", default: "50", help: "warm-up streams per path and API" },
+  tokens: { env: "BENCH_TOKENS", default: "200", help: "answer tokens per stream" },
+  delay: { env: "BENCH_DELAY_MS", default: "5", help: "upstream delay before each token (ms)" },
+  concurrency: { env: "BENCH_CONCURRENCY", default: "1,100", help: "concurrency levels" },
+  rounds: { env: "BENCH_ROUNDS", default: "3", help: "measured rounds per level and API" },
+  sequential: { env: "BENCH_SEQUENTIAL", default: "5", help: "streams per round at level 1" },
+  warmup: { env: "BENCH_WARMUP", default: "10", help: "warm-up streams per target and API" },
   apis: { env: "BENCH_APIS", default: "chat,responses", help: "upstream APIs: chat,responses" },
-  "stream-timeout": { env: "BENCH_STREAM_TIMEOUT_MS", default: "30000", help: "per stream (ms)" },
   database: {
     env: "BENCH_DATABASE",
     default: "pglite",
-    help: "pglite, or postgres (TEST_DATABASE_URL)",
+    help: "pglite and/or postgres (TEST_DATABASE_URL)",
   },
-  "max-seconds": { env: "BENCH_MAX_SECONDS", default: "240", help: "no round starts after" },
+  instances: {
+    env: "BENCH_INSTANCES",
+    default: "0",
+    help: "Parley processes behind nginx, one PostgreSQL schema",
+  },
+  subscribe: {
+    env: "BENCH_SUBSCRIBE",
+    default: "after-send",
+    help: "after-send, or with-send (by message id)",
+  },
+  "stream-timeout": { env: "BENCH_STREAM_TIMEOUT_MS", default: "60000", help: "per stream (ms)" },
+  "max-seconds": { env: "BENCH_MAX_SECONDS", default: "1800", help: "no round starts after" },
   out: {
     env: "BENCH_OUT",
     default: new URL("./results/latest.json", import.meta.url).pathname,
@@ -51,17 +71,33 @@ const FLAGS = {
   },
 } as const;
 
+const SWITCHES = {
+  redis: { env: "BENCH_REDIS", help: "the instances share REDIS_URL (or TEST_REDIS_URL)" },
+  profile: { env: "BENCH_PROFILE", help: "CPU profiles of Parley" },
+  "count-queries": { env: "BENCH_COUNT_QUERIES", help: "count Parley's database operations" },
+} as const;
+
 type Flag = keyof typeof FLAGS;
+type Switch = keyof typeof SWITCHES;
 
 export function usage(): string {
   const lines = Object.entries(FLAGS).map(
     ([name, flag]) =>
       `  --${name.padEnd(15)} ${flag.env.padEnd(24)} ${flag.help} (${flag.default})`,
   );
-  lines.push(
-    `  --${"profile".padEnd(15)} ${"BENCH_PROFILE=1".padEnd(24)} CPU profile of Parley (off)`,
-  );
-  return `Usage: pnpm bench [flags]   (flag, or environment variable)\n${lines.join("\n")}`;
+  for (const [name, flag] of Object.entries(SWITCHES)) {
+    lines.push(`  --${name.padEnd(15)} ${`${flag.env}=1`.padEnd(24)} ${flag.help} (off)`);
+  }
+  return [
+    "Usage: pnpm bench [flags]          streaming: direct upstream, bare proxy, Parley",
+    "       pnpm bench idle [flags]     2,000 idle generations.active subscriptions",
+    "       pnpm bench restart [flags]  `pnpm start` until /healthz answers",
+    "       pnpm bench search [flags]   conversation search",
+    "       (each with --help)",
+    "",
+    "Streaming flags (flag, or environment variable):",
+    ...lines,
+  ].join("\n");
 }
 
 export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOptions | "help" {
@@ -71,13 +107,17 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
       ...(Object.fromEntries(
         Object.keys(FLAGS).map((name) => [name, { type: "string" }]),
       ) as Record<Flag, { type: "string" }>),
+      ...(Object.fromEntries(
+        Object.keys(SWITCHES).map((name) => [name, { type: "boolean" }]),
+      ) as Record<Switch, { type: "boolean" }>),
       help: { type: "boolean", short: "h" },
-      profile: { type: "boolean" },
     },
     strict: true,
   });
   if (values.help) return "help";
   const raw = (name: Flag) => values[name] ?? env[FLAGS[name].env] ?? FLAGS[name].default;
+  const on = (name: Switch) =>
+    values[name] ?? ["1", "true"].includes(env[SWITCHES[name].env] ?? "");
   const whole = (name: Flag, min: number, max: number) => {
     const value = Number(raw(name));
     if (!Number.isInteger(value) || value < min || value > max) {
@@ -85,44 +125,63 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     }
     return value;
   };
-  const concurrency = raw("concurrency")
-    .split(",")
-    .map((item) => Number(item.trim()));
+  const concurrency = list(raw("concurrency")).map(Number);
   if (concurrency.some((level) => !Number.isInteger(level) || level < 1 || level > 2000)) {
     throw new Error(`--concurrency: expected levels from 1 to 2000, got ${raw("concurrency")}`);
   }
-  const known = BENCH_MODELS.map((model) => model.api as string);
-  const apis = raw("apis")
-    .split(",")
-    .map((item) => item.trim());
-  const unknown = apis.find((api) => !known.includes(api));
-  if (unknown !== undefined || apis.length === 0) {
-    throw new Error(`--apis: expected some of ${known.join(",")}, got ${raw("apis")}`);
+  const apis = oneOf(
+    "apis",
+    list(raw("apis")),
+    BENCH_MODELS.map((model) => model.api),
+  );
+  const databases = oneOf("database", list(raw("database")), ["pglite", "postgres"] as const);
+  const instances = whole("instances", 0, 16);
+  const redis = on("redis") ? (env.REDIS_URL ?? env.TEST_REDIS_URL) : undefined;
+  if (on("redis") && !redis) {
+    throw new Error("--redis needs REDIS_URL or TEST_REDIS_URL (e.g. redis://127.0.0.1:6379)");
   }
+  if (on("redis") && instances === 0) {
+    throw new Error("--redis is for the instances behind nginx: add --instances N");
+  }
+  const needsPostgres = databases.includes("postgres") || instances > 0;
+  if (needsPostgres && !env.TEST_DATABASE_URL) {
+    throw new Error(
+      "PostgreSQL (--database postgres, --instances) needs TEST_DATABASE_URL " +
+        "(e.g. postgresql://postgres@127.0.0.1:5432/test)",
+    );
+  }
+  const [subscribe] = oneOf("subscribe", [raw("subscribe")], ["after-send", "with-send"] as const);
   return {
-    tokens: whole("tokens", 2, 10_000),
+    tokens: whole("tokens", 2, 100_000),
     delayMs: whole("delay", 0, 10_000),
     concurrency,
     rounds: whole("rounds", 1, 100),
     sequential: whole("sequential", 1, 10_000),
     warmup: whole("warmup", 0, 2_000),
-    apis: apis as BenchApi[],
-    streamTimeoutMs: whole("stream-timeout", 100, 600_000),
-    maxSeconds: whole("max-seconds", 1, 3_600),
+    apis,
+    databases,
+    instances,
+    redis,
+    subscribe: subscribe ?? "after-send",
+    streamTimeoutMs: whole("stream-timeout", 100, 3_600_000),
+    maxSeconds: whole("max-seconds", 1, 36_000),
     out: raw("out"),
-    database: readDatabase(raw("database"), env),
-    profile: values.profile ?? ["1", "true"].includes(env.BENCH_PROFILE ?? ""),
+    profile: on("profile"),
+    countQueries: on("count-queries"),
   };
 }
 
-function readDatabase(value: string, env: NodeJS.ProcessEnv): BenchOptions["database"] {
-  if (value !== "pglite" && value !== "postgres") {
-    throw new Error(`--database: expected pglite or postgres, got ${value}`);
+export function list(value: string): string[] {
+  return value
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+}
+
+function oneOf<T extends string>(flag: string, items: string[], known: readonly T[]): T[] {
+  const unknown = items.find((item) => !known.includes(item as T));
+  if (unknown !== undefined || items.length === 0) {
+    throw new Error(`--${flag}: expected some of ${known.join(",")}, got ${items.join(",")}`);
   }
-  if (value === "postgres" && !env.TEST_DATABASE_URL) {
-    throw new Error(
-      "--database postgres needs TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)",
-    );
-  }
-  return value;
+  return [...new Set(items)] as T[];
 }

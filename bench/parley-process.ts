@@ -1,16 +1,20 @@
 // Child process: a real Parley (Fastify + tRPC, chat engine) on a free port, configured through
-// MODELS to call the mock upstream over HTTP like any OpenAI-compatible endpoint, with a fresh
-// database (in-memory PGlite, or a new schema in TEST_DATABASE_URL's PostgreSQL). Rate limits
-// and guest allowances are off. Diagnostics for the benchmark: CPU and event loop, database
-// operations, upstream fetch failures, and on request a CPU profile of a phase.
+// MODELS to call the benchmark's upstream over HTTP like any OpenAI-compatible endpoint (demo
+// mode when there is none), on a fresh in-memory PGlite or on a PostgreSQL schema the parent
+// made (BENCH_PG_SCHEMA, shared by every instance of a target), with REDIS_URL and a key prefix
+// when the parent gives them. Rate limits and guest allowances are off. Diagnostics for the
+// benchmark: CPU and event loop, upstream fetch failures, on request the database operations
+// (BENCH_COUNT_QUERIES=1: the counting wraps every query, so it is off by default) and a CPU
+// profile of a phase.
 
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { buildApp } from "../server/src/app.ts";
 import { parseConfig } from "../server/src/config.ts";
 import type { Db } from "../server/src/db/client.ts";
-import { createTestDatabase, type DatabaseKind } from "../server/test/helpers/database.ts";
+import { createTestDatabase } from "../server/test/helpers/database.ts";
 import { now } from "./clock.ts";
+import { openSchema } from "./database.ts";
 import { serveParent } from "./ipc.ts";
 import { modelsSetting } from "./models.ts";
 import { createProbe } from "./probe.ts";
@@ -73,23 +77,36 @@ function timed(db: Db, operations: Map<string, { count: number; totalMs: number 
   }) as unknown as Db;
 }
 
+/** The database this instance uses: PostgreSQL (the parent's schema), else in-memory PGlite. */
+async function openDatabase(): Promise<{ db: Db; close(): Promise<void> }> {
+  const schema = process.env.BENCH_PG_SCHEMA;
+  const url = process.env.TEST_DATABASE_URL;
+  if (!schema) return createTestDatabase("pglite");
+  if (!url) throw new Error("BENCH_PG_SCHEMA needs TEST_DATABASE_URL");
+  const db = openSchema(url, schema);
+  return { db, close: () => db.$disconnect() };
+}
+
 await serveParent(async () => {
-  const mockURL = process.env.BENCH_MOCK_URL;
-  if (!mockURL) throw new Error("BENCH_MOCK_URL is not set");
-  const kind = (process.env.BENCH_DATABASE ?? "pglite") as DatabaseKind;
+  const upstreamURL = process.env.BENCH_UPSTREAM_URL;
   const config = parseConfig({
     NODE_ENV: "production",
     HOST: "127.0.0.1",
     PORT: "0",
     LOG_LEVEL: "silent",
-    MODELS: modelsSetting(mockURL),
+    ...(upstreamURL ? { MODELS: modelsSetting(upstreamURL) } : {}),
+    ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
     RATE_LIMIT_MESSAGES_PER_MINUTE: "0",
     RATE_LIMIT_IP_MESSAGES_PER_MINUTE: "0",
     GUEST_MESSAGE_LIMIT: "0",
   });
-  const database = await createTestDatabase(kind);
+  const database = await openDatabase();
   const operations = new Map<string, { count: number; totalMs: number }>();
-  const app = await buildApp({ config, db: timed(database.db, operations) });
+  const app = await buildApp({
+    config,
+    db: process.env.BENCH_COUNT_QUERIES === "1" ? timed(database.db, operations) : database.db,
+    redisKeyPrefix: process.env.BENCH_REDIS_PREFIX,
+  });
   await app.listen({ host: config.host, port: 0 });
   const address = app.server.address();
   if (!address || typeof address === "string") throw new Error("Parley has no TCP address");

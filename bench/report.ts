@@ -1,25 +1,36 @@
-// The results as tables for people and as JSON for tools.
+// The results as tables for people (the JSON has everything): per level and API, each target
+// against the baselines measured in the same run, then issue 11's and 12's bounds.
 
 import type { DatabaseStats } from "./parley-process.ts";
 import type { ProcessStats } from "./probe.ts";
-import type { Comparison, Distribution, PathSummary } from "./stats.ts";
+import type { Distribution, TargetSummary } from "./stats.ts";
+import type { TargetKind } from "./targets.ts";
+
+export interface TargetResult {
+  name: string;
+  kind: TargetKind;
+  summary: TargetSummary;
+  /** While this target's batches ran; `server` sums its processes (`instances` of them). */
+  processes: {
+    client: ProcessStats | undefined;
+    upstream: ProcessStats | undefined;
+    server: ProcessStats | undefined;
+    instances: number;
+  };
+  /** Upstream streams whose reader went away before the end. */
+  abandonedUpstreamStreams: number;
+  /** Parley's upstream requests that failed before a response, by cause. */
+  upstreamFetchFailures: Record<string, number>;
+  /** With --count-queries: Parley's Prisma operations during the batches. */
+  database?: DatabaseStats;
+}
 
 export interface LevelResult {
   api: string;
-  model: string;
   concurrency: number;
-  direct: PathSummary;
-  parley: PathSummary;
-  comparison: Comparison;
-  /** Parley's upstream requests that failed before a response, by cause (diagnostics). */
-  parleyUpstreamFetchFailures: Record<string, number>;
-  /** Prisma operations Parley ran while each path ran (direct: none expected). */
-  parleyDatabase: Record<"direct" | "parley", DatabaseStats>;
-  /** CPU and event loop of each process while each path ran. */
-  processes: {
-    direct: Record<"client" | "parley" | "mock", ProcessStats | undefined>;
-    parley: Record<"client" | "parley" | "mock", ProcessStats | undefined>;
-  };
+  /** 1-minute load average when the level started. */
+  loadAverage: number;
+  targets: TargetResult[];
 }
 
 function table(headers: string[], rows: string[][]): string {
@@ -28,8 +39,9 @@ function table(headers: string[], rows: string[][]): string {
   );
   const line = (cells: string[]) =>
     cells
-      .map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-      .join("  ");
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
   return [
     line(headers),
     widths.map((width) => "-".repeat(width)).join("  "),
@@ -37,278 +49,255 @@ function table(headers: string[], rows: string[][]): string {
   ].join("\n");
 }
 
-const ms = (value: number | undefined | null) => (value == null ? "-" : value.toFixed(1));
+const ms = (value: number | undefined | null) =>
+  value == null ? "-" : value >= 100 ? value.toFixed(0) : value.toFixed(1);
 const times = (value: number | undefined | null) => (value == null ? "-" : `${value.toFixed(2)}x`);
 const plus = (value: number | undefined | null) =>
-  value == null ? "-" : `${value >= 0 ? "+" : ""}${value.toFixed(2)}`;
-const trio = (d: Distribution | null) => [ms(d?.mean), ms(d?.p50), ms(d?.p95)];
+  value == null ? "-" : `${value >= 0 ? "+" : ""}${ms(value)}`;
 const percent = (value: number) => `${Math.round(value)}%`;
+const p50p99 = (d: Distribution | null | undefined) => [ms(d?.p50), ms(d?.p99)];
 
-function cpu(stats: ProcessStats | undefined): string {
-  if (!stats || stats.wallMs <= 0) return "-";
+function busy(stats: ProcessStats | undefined): { cpu: string; elu: string } {
+  if (!stats || stats.wallMs <= 0) return { cpu: "-", elu: "-" };
   const elu = stats.eluActiveMs / Math.max(1, stats.eluActiveMs + stats.eluIdleMs);
-  return `${percent((stats.cpuMs / stats.wallMs) * 100)}/${percent(elu * 100)}`;
+  return { cpu: percent((stats.cpuMs / stats.wallMs) * 100), elu: percent(elu * 100) };
 }
 
-export function formatReport(results: readonly LevelResult[], header: string): string {
-  const key = (result: LevelResult) => [result.api, String(result.concurrency)];
-  const ttft = table(
-    [
-      "api",
-      "conc",
-      "path",
-      "mean",
-      "p50",
-      "p95",
-      "max",
-      "parley/direct mean",
-      "p50",
-      "p95",
-      "added mean ms",
-    ],
-    results.flatMap((result) => [
-      [
-        ...key(result),
-        "direct",
-        ...trio(result.direct.timeToFirstToken),
-        ms(result.direct.timeToFirstToken?.max),
-        "",
-        "",
-        "",
-        "",
-      ],
-      [
-        ...key(result),
-        "parley",
-        ...trio(result.parley.timeToFirstToken),
-        ms(result.parley.timeToFirstToken?.max),
-        times(result.comparison.timeToFirstTokenRatio?.mean),
-        times(result.comparison.timeToFirstTokenRatio?.p50),
-        times(result.comparison.timeToFirstTokenRatio?.p95),
-        plus(result.comparison.timeToFirstTokenAddedMs?.mean),
-      ],
-    ]),
+const find = (level: LevelResult, kind: TargetKind, name?: string) =>
+  level.targets.find(
+    (target) => target.kind === kind && (name === undefined || target.name === name),
   );
-  const perToken = table(
+
+/** Figures against the baselines of the same level: the bare proxy, and the direct read. */
+export function compareTargets(level: LevelResult, target: TargetResult) {
+  const direct = find(level, "direct", "direct")?.summary;
+  const proxy = find(level, "proxy", "proxy")?.summary;
+  const ratio = (a: Distribution | null | undefined, b: Distribution | null | undefined) =>
+    a && b && b.p50 > 0 ? a.p50 / b.p50 : null;
+  const lag = target.summary.tokenLag;
+  const base = direct?.tokenLag;
+  return {
+    firstTokenVsProxy: ratio(target.summary.firstToken, proxy?.firstToken),
+    fromSendVsProxy: ratio(target.summary.firstTokenFromSend, proxy?.firstToken),
+    addedP50: lag && base ? lag.p50 - base.p50 : null,
+    addedP99: lag && base ? lag.p99 - base.p99 : null,
+  };
+}
+
+function levelTables(level: LevelResult): string {
+  const latency = table(
     [
-      "api",
-      "conc",
-      "path",
-      "gap mean",
-      "p50",
-      "p95",
-      "gap ratio mean",
-      "lag mean",
-      "p50",
-      "p95",
-      "added/token mean",
-      "p50",
-      "p95",
-      "live tokens",
-      "live lag mean",
-      "p95",
-      "added/live token mean",
-      "p95",
+      "target",
+      "complete",
+      "1st token p50",
+      "p99",
+      "÷ proxy",
+      "from send p50",
+      "÷ proxy",
+      "added/token p50",
+      "p99",
+      "lag p50",
+      "p99",
     ],
-    results.flatMap((result) => {
-      const c = result.comparison;
-      const live = (summary: PathSummary) =>
-        summary.tokenLag && summary.liveTokenLag
-          ? `${Math.round((100 * summary.liveTokenLag.n) / summary.tokenLag.n)}%`
-          : "-";
+    level.targets.map((target) => {
+      const s = target.summary;
+      const c = compareTargets(level, target);
+      const isDirect = target.kind === "direct" && target.name === "direct";
       return [
-        [
-          ...key(result),
-          "direct",
-          ...trio(result.direct.interTokenGap),
-          "",
-          ...trio(result.direct.tokenLag),
-          "",
-          "",
-          "",
-          live(result.direct),
-          ms(result.direct.liveTokenLag?.mean),
-          ms(result.direct.liveTokenLag?.p95),
-          "",
-          "",
-        ],
-        [
-          ...key(result),
-          "parley",
-          ...trio(result.parley.interTokenGap),
-          times(c.interTokenGapRatio?.mean),
-          ...trio(result.parley.tokenLag),
-          plus(c.perTokenAddedMs?.mean),
-          plus(c.perTokenAddedMs?.p50),
-          plus(c.perTokenAddedMs?.p95),
-          live(result.parley),
-          ms(result.parley.liveTokenLag?.mean),
-          ms(result.parley.liveTokenLag?.p95),
-          plus(c.perLiveTokenAddedMs?.mean),
-          plus(c.perLiveTokenAddedMs?.p95),
-        ],
+        target.name,
+        `${s.complete}/${s.streams}`,
+        ...p50p99(s.firstToken),
+        target.name === "proxy" ? "" : times(c.firstTokenVsProxy),
+        ms(s.firstTokenFromSend?.p50),
+        times(c.fromSendVsProxy),
+        isDirect ? "" : plus(c.addedP50),
+        isDirect ? "" : plus(c.addedP99),
+        ...p50p99(s.tokenLag),
       ];
     }),
   );
-  const breakdown = table(
+  const parleys = level.targets.filter((target) => target.kind === "parley");
+  const steps = table(
     [
-      "api",
-      "conc",
-      "path",
-      "send returned",
-      "p95",
-      "subscribed→1st event",
-      "p95",
-      "at upstream",
-      "p95",
-      "1st token emitted",
-      "p95",
-      "1st token lag",
-      "p95",
+      "target",
+      "create p50",
+      "p99",
+      "send p50",
+      "p99",
+      "send→1st event p50",
+      "p99",
+      "1st token lag p50",
+      "p99",
     ],
-    results.flatMap((result) =>
-      (["direct", "parley"] as const).map((path) => {
-        const summary = result[path];
-        const firstEmitted = (p: "mean" | "p95") =>
-          summary.toUpstream && summary.upstreamFirstToken
-            ? summary.toUpstream[p] + summary.upstreamFirstToken[p]
-            : undefined;
-        return [
-          ...key(result),
-          path,
-          ms(summary.sendReturned?.mean),
-          ms(summary.sendReturned?.p95),
-          ms(summary.subscribeToFirstEvent?.mean),
-          ms(summary.subscribeToFirstEvent?.p95),
-          ms(summary.toUpstream?.mean),
-          ms(summary.toUpstream?.p95),
-          ms(firstEmitted("mean")),
-          ms(firstEmitted("p95")),
-          ms(summary.firstTokenLag?.mean),
-          ms(summary.firstTokenLag?.p95),
-        ];
-      }),
-    ),
+    parleys.map((target) => {
+      const s = target.summary;
+      return [
+        target.name,
+        ...p50p99(s.createReturned),
+        ...p50p99(s.sendReturned),
+        ...p50p99(s.subscribedToFirstEvent),
+        ...p50p99(s.firstTokenLag),
+      ];
+    }),
   );
-  const processes = table(
+  const costs = table(
     [
-      "api",
-      "conc",
-      "path",
-      "client cpu/elu",
-      "parley cpu/elu",
-      "mock cpu/elu",
-      "parley loop delay p99",
-      "max",
-      "parley rss MB",
+      "target",
+      "bytes/token",
+      "in token events",
+      "tokens/event",
+      "tokens/read",
+      "client cpu",
+      "elu",
+      "server cpu",
+      "elu",
+      "loop delay p99",
+      "rss MB",
+      "upstream elu",
     ],
-    results.flatMap((result) =>
-      (["direct", "parley"] as const).map((path) => {
-        const stats = result.processes[path];
-        return [
-          ...key(result),
-          path,
-          cpu(stats.client),
-          cpu(stats.parley),
-          cpu(stats.mock),
-          ms(stats.parley?.loopDelayP99Ms),
-          ms(stats.parley?.loopDelayMaxMs),
-          ms(stats.parley?.rssMb),
-        ];
-      }),
-    ),
+    level.targets.map((target) => {
+      const s = target.summary;
+      const p = target.processes;
+      const server = busy(p.server);
+      const each = p.instances > 1 ? ` (${p.instances}, each)` : "";
+      return [
+        target.name,
+        s.bytesPerToken?.toFixed(0) ?? "-",
+        s.tokenEventBytesPerToken?.toFixed(0) ?? "-",
+        s.tokensPerEvent?.toFixed(2) ?? "-",
+        s.tokensPerRead?.toFixed(2) ?? "-",
+        busy(p.client).cpu,
+        busy(p.client).elu,
+        server.cpu + each,
+        server.elu,
+        ms(p.server?.loopDelayP99Ms),
+        p.server ? p.server.rssMb.toFixed(0) : "-",
+        busy(p.upstream).elu,
+      ];
+    }),
   );
   const sanity = table(
     [
-      "api",
-      "conc",
-      "path",
+      "target",
       "streams",
       "complete",
       "errors",
-      "short",
-      "unmatched",
-      "upstream gap mean",
-      "p95",
+      "lost tokens",
+      "repeated",
+      "out of order",
       "first error",
     ],
-    results.flatMap((result) =>
-      (["direct", "parley"] as const).map((path) => {
-        const summary = result[path];
-        return [
-          ...key(result),
-          path,
-          String(summary.streams),
-          String(summary.complete),
-          String(summary.errors),
-          String(summary.shortStreams),
-          String(summary.unmatched),
-          ms(summary.upstreamGap?.mean),
-          ms(summary.upstreamGap?.p95),
-          (summary.errorMessages[0] ?? "").slice(0, 80),
-        ];
-      }),
-    ),
-  );
-  const database = table(
-    [
-      "api",
-      "conc",
-      "path",
-      "db ops/stream",
-      "op mean ms",
-      "busiest operations (count per stream, mean ms)",
-    ],
-    results.map((result) => {
-      const stats = result.parleyDatabase.parley;
-      const streams = Math.max(1, result.parley.streams);
-      const top = Object.entries(stats.byOperation)
-        .sort((a, b) => b[1].count * b[1].meanMs - a[1].count * a[1].meanMs)
-        .slice(0, 4)
-        .map(
-          ([key, entry]) =>
-            `${key} ${(entry.count / streams).toFixed(1)}×${entry.meanMs.toFixed(1)}`,
-        )
-        .join(", ");
+    level.targets.map((target) => {
+      const s = target.summary;
       return [
-        ...key(result),
-        "parley",
-        (stats.operations / streams).toFixed(1),
-        ms(stats.operations > 0 ? stats.totalMs / stats.operations : null),
-        top,
+        target.name,
+        String(s.streams),
+        String(s.complete),
+        String(s.errors),
+        String(s.lostTokens),
+        String(s.repeatedTokens),
+        String(s.outOfOrderStreams),
+        (s.errorMessages[0] ?? "").replace(/\s+/g, " ").slice(0, 90),
       ];
     }),
   );
-  const failures = results.flatMap((result) =>
-    Object.entries(result.parleyUpstreamFetchFailures).map(
-      ([cause, count]) => `  ${result.api} × ${result.concurrency}: ${count} × ${cause}`,
+  const failures = level.targets.flatMap((target) =>
+    Object.entries(target.upstreamFetchFailures).map(
+      ([cause, count]) => `  ${target.name}: ${count} × ${cause}`,
     ),
   );
+  const database = level.targets
+    .filter((target) => target.database)
+    .map((target) => {
+      const stats = target.database as DatabaseStats;
+      const perStream = (count: number) => (count / Math.max(1, target.summary.streams)).toFixed(1);
+      const top = Object.entries(stats.byOperation)
+        .sort((a, b) => b[1].count - a[1].count)
+        .slice(0, 8)
+        .map(([key, entry]) => `${key} ${perStream(entry.count)}×${entry.meanMs.toFixed(1)} ms`)
+        .join(", ");
+      return `  ${target.name}: ${perStream(stats.operations)} operations per stream: ${top}`;
+    });
+  return [
+    `== ${level.concurrency} concurrent stream${level.concurrency === 1 ? " (in sequence)" : "s"}, ${level.api === "chat" ? "Chat Completions" : "Responses"} (load ${level.loadAverage.toFixed(1)}) ==`,
+    "",
+    latency,
+    "",
+    ...(parleys.length > 0 ? ["Parley's first token, step by step (ms):", steps, ""] : []),
+    "Wire and processes while each target ran (cpu: % of one core; elu: event-loop utilisation):",
+    costs,
+    "",
+    "Sanity:",
+    sanity,
+    ...(failures.length > 0
+      ? ["", "Parley's upstream requests that failed before a response:", ...failures]
+      : []),
+    ...(database.length > 0
+      ? ["", "Database operations (Prisma, count per stream × mean):", ...database]
+      : []),
+  ].join("\n");
+}
+
+/** Issue 11's acceptance bounds (and issue 12's for a cluster), as measured in this run. */
+export function acceptance(results: readonly LevelResult[]): string[] {
+  const lines: string[] = [];
+  const verdict = (ok: boolean) => (ok ? "ok  " : "MISS");
+  for (const level of results) {
+    const proxyTarget = find(level, "proxy", "proxy");
+    const proxy = proxyTarget?.summary;
+    const proxyAdded = proxyTarget ? compareTargets(level, proxyTarget).addedP50 : null;
+    for (const target of level.targets.filter((t) => t.kind === "parley")) {
+      const s = target.summary;
+      const c = compareTargets(level, target);
+      const where = `${level.api} × ${level.concurrency}, ${target.name}`;
+      const clean = s.errors === 0 && s.lostTokens === 0 && s.repeatedTokens === 0;
+      lines.push(
+        `${verdict(clean)} ${where}: ${s.errors} errors, ${s.lostTokens} lost, ${s.repeatedTokens} repeated tokens`,
+      );
+      const first = s.firstToken?.p50;
+      const proxyFirst = proxy?.firstToken?.p50;
+      if (first === undefined || proxyFirst === undefined) continue;
+      if (level.concurrency === 1) {
+        lines.push(
+          `${verdict(first <= proxyFirst + 10)} ${where}: first token p50 ${ms(first)} ms ≤ proxy ${ms(proxyFirst)} + 10 ms`,
+        );
+      } else {
+        const bound = Math.max(2 * (proxyAdded ?? 0), 5);
+        lines.push(
+          `${verdict(first <= 2 * proxyFirst)} ${where}: first token p50 ${ms(first)} ms ≤ 2 × proxy ${ms(proxyFirst)} ms`,
+          `${verdict((c.addedP50 ?? Number.POSITIVE_INFINITY) <= bound)} ${where}: added/token p50 ${ms(c.addedP50)} ms ≤ ${ms(bound)} ms`,
+          `${verdict((c.addedP99 ?? Number.POSITIVE_INFINITY) <= 100)} ${where}: added/token p99 ${ms(c.addedP99)} ms ≤ 100 ms`,
+        );
+      }
+      // Issue 12: instances behind nginx within 1.5× of one instance without Redis.
+      const reference = find(level, "parley", "parley postgres");
+      if (target.name.endsWith("via nginx") && reference?.summary.firstToken) {
+        const rc = compareTargets(level, reference);
+        const firstRef = reference.summary.firstToken.p50;
+        const firstOk = first <= 1.5 * firstRef;
+        const addedOk =
+          (c.addedP50 ?? Number.POSITIVE_INFINITY) <= 1.5 * Math.max(rc.addedP50 ?? 0, 1);
+        lines.push(
+          `${verdict(firstOk && addedOk)} ${where}: within 1.5× of parley postgres (first token ${ms(first)} vs ${ms(firstRef)} ms, added p50 ${ms(c.addedP50)} vs ${ms(rc.addedP50)} ms)`,
+        );
+      }
+    }
+  }
+  return lines;
+}
+
+export function formatReport(results: readonly LevelResult[], header: string): string {
   return [
     header,
     "",
-    "Time to first token (ms): client start → first answer token at the client",
-    "  direct = openai SDK request → first delta; parley = messages.send → subscribe → first token event",
-    ttft,
+    "first token: from the client's start (Parley: conversations.create); from send: from",
+    "messages.send; ÷ proxy: p50 over the bare proxy's; added/token: lag − the direct read's lag",
+    "(p50 and p99 over every token); lag: upstream wrote the token → the client read it.",
+    "bytes/token: whole response bodies, and the events carrying tokens, per token; tokens/read:",
+    "tokens per socket read (well above 1 means something buffered them).",
     "",
-    "Per token (ms): gap = between consecutive tokens at the client; lag = mock emits the token → client has it",
-    "  added/token = parley lag − direct lag (the delay Parley adds to every token); live tokens = those",
-    "  emitted after the subscription's first event (not replayed), the streaming cost without a late subscribe",
-    perToken,
-    "",
-    "Where the first token's time goes (ms from client start, except subscribed→1st event: from send's return)",
-    breakdown,
-    "",
-    "Processes while each path ran: CPU (% of one core) / event-loop utilisation",
-    processes,
-    "",
-    "Parley's database operations per measured stream (Prisma, timed from Parley's side)",
-    database,
-    "",
-    "Sanity",
-    sanity,
-    ...(failures.length > 0
-      ? ["", "Parley's upstream requests that failed before a response, by cause", ...failures]
-      : []),
+    ...results.map(levelTables).flatMap((text) => [text, ""]),
+    "Issue 11/12 bounds on this machine, this run (ok / MISS):",
+    ...acceptance(results).map((line) => `  ${line}`),
   ].join("\n");
 }

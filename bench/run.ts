@@ -1,223 +1,263 @@
-// Streaming benchmark (issue 4, acceptance 9): how much Parley adds, in time to first token and
-// per token, over a client reading the mock upstream directly, at 1 and at 200 concurrent
-// streams, for the Chat Completions and the Responses API. Not a test: it measures and reports.
+// Streaming benchmark (issue 11): what Parley adds to a streamed answer, against the upstream
+// read directly and against a bare proxy, measured in the same run, round by round, so load from
+// elsewhere on the machine falls on all of them alike. Not a test: it measures and reports.
 //
-//   pnpm bench [--tokens 40] [--delay 5] [--concurrency 1,200] [--rounds 2] …   (--help)
+//   pnpm bench [--concurrency 1,100] [--tokens 200] [--delay 5] [--database pglite,postgres] …
+//   pnpm bench idle | restart | search …        (each with --help)
 //
-// Three processes, so that no event loop measures another's work as its own:
-//   mock-process.ts    the mock OpenAI upstream over HTTP, noting when each token leaves it;
-//   parley-process.ts  a real Parley (in-memory PGlite) whose MODELS point at the mock over HTTP;
-//   this process       the clients: the openai SDK reading the mock directly (the baseline), and
-//                      Parley's typed tRPC client (send, then the SSE subscription).
-// All take times from the machine's monotonic clock, so per-token lag spans processes.
+// Processes, so that no event loop measures another's work as its own:
+//   upstream-process.ts    an OpenAI-compatible upstream; every token carries its send time;
+//   bare-proxy-process.ts  the baseline: Fastify + openai SDK, piping the stream as SSE;
+//   parley-process.ts      a real Parley per database (and, with --instances, N of them behind
+//                          nginx on one PostgreSQL schema and one Redis);
+//   this process           the clients (targets.ts): plain fetch and one small SSE reader.
 
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
-import { parseConfig } from "../server/src/config.ts";
-import { createModelRegistry, type ModelRoute } from "../server/src/llm/registry.ts";
-import { CookieJar, createClient } from "../server/test/helpers/server.ts";
+import { type Nginx, startNginx } from "../server/test/helpers/nginx.ts";
+import { cleanUpTestRedis, connectTestRedis } from "../server/test/helpers/redis.ts";
+import type { ProxyHello } from "./bare-proxy-process.ts";
 import { now } from "./clock.ts";
-import { startChild } from "./ipc.ts";
+import { type BenchSchema, createSchema } from "./database.ts";
+import { type ChildHandle, startChild } from "./ipc.ts";
 import { formatJson } from "./json.ts";
-import type { MockHello, UpstreamRecord } from "./mock-process.ts";
-import { BENCH_MODELS, type BenchApi, benchPrompt, modelsSetting } from "./models.ts";
+import type { BenchApi } from "./models.ts";
 import { type BenchOptions, readOptions, usage } from "./options.ts";
 import type { DatabaseStats, ParleyHello } from "./parley-process.ts";
 import { addStats, createProbe, type ProcessStats } from "./probe.ts";
-import { formatReport, type LevelResult } from "./report.ts";
-import { compare, summarize } from "./stats.ts";
-import { directStream, type ParleyClient, parleyStream, type StreamSample } from "./streams.ts";
+import { formatReport, type LevelResult, type TargetResult } from "./report.ts";
+import { summarize } from "./stats.ts";
+import {
+  directReader,
+  parleyReader,
+  proxyReader,
+  type StreamRequest,
+  type StreamSample,
+  type TargetKind,
+} from "./targets.ts";
+import type { UpstreamCounts, UpstreamHello } from "./upstream-process.ts";
 
-type Path = "direct" | "parley";
-type ProcessName = "client" | "parley" | "mock";
-
-const SETUP_PARALLELISM = 16;
-
-/** Runs `count` jobs on `workers` workers (worker i always gets slot i); bounded by `count`. */
-async function pool<T>(
-  count: number,
-  workers: number,
-  job: (worker: number, index: number) => Promise<T>,
-): Promise<T[]> {
-  const results: T[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(workers, count) }, async (_, worker) => {
-      while (next < count) {
-        const index = next++;
-        results.push(await job(worker, index));
-      }
-    }),
-  );
-  return results;
+interface Target {
+  name: string;
+  kind: TargetKind;
+  read: (request: StreamRequest) => Promise<StreamSample>;
+  /** The processes that serve it (stats, profiles); none for the upstream itself. */
+  servers: ChildHandle<unknown>[];
 }
+
+const CONTENT = "Benchmark: tell me something.";
+
+const child = <Hello>(file: string, env: Record<string, string>) =>
+  startChild<Hello>(new URL(file, import.meta.url), env);
+
+/** `host:port` of a URL, as nginx names a server. */
+const hostPort = (url: string) => new URL(url).host;
 
 async function main(options: BenchOptions) {
   const startedAt = now();
-  const loadBefore = loadavg()[0] ?? 0;
   const runId = Math.random().toString(36).slice(2, 8);
   const log = (message: string) =>
-    console.error(`[bench ${((now() - startedAt) / 1000).toFixed(1).padStart(5)} s] ${message}`);
+    console.error(`[bench ${((now() - startedAt) / 1000).toFixed(1).padStart(6)} s] ${message}`);
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const stopLater = <T extends { stop(): Promise<void> }>(thing: T): T => {
+    cleanups.push(() => thing.stop());
+    return thing;
+  };
+  const databaseUrl = process.env.TEST_DATABASE_URL ?? "";
+  const newSchema = async (): Promise<BenchSchema> => {
+    const schema = await createSchema(databaseUrl);
+    cleanups.push(() => schema.drop());
+    return schema;
+  };
 
-  const mock = await startChild<MockHello>(new URL("./mock-process.ts", import.meta.url), {
-    BENCH_TOKENS: String(options.tokens),
-    BENCH_DELAY_MS: String(options.delayMs),
-  });
-  const children: { stop(): Promise<void> }[] = [mock];
   try {
-    const profiles = join(dirname(options.out), "profiles");
-    if (options.profile) mkdirSync(profiles, { recursive: true });
-    const parley = await startChild<ParleyHello>(new URL("./parley-process.ts", import.meta.url), {
-      BENCH_MOCK_URL: mock.hello.baseURL,
-      BENCH_DATABASE: options.database,
-    });
-    children.push(parley);
-    log(`mock upstream at ${mock.hello.baseURL}, Parley at ${parley.hello.url}`);
-
-    // The baseline's SDK clients: built by Parley's own registry from the same MODELS setting.
-    const registry = await createModelRegistry(
-      parseConfig({ MODELS: modelsSetting(mock.hello.baseURL) }),
+    const upstream = stopLater(
+      await child<UpstreamHello>("./upstream-process.ts", {
+        BENCH_TOKENS: String(options.tokens),
+        BENCH_DELAY_MS: String(options.delayMs),
+      }),
     );
-    const routes = new Map<BenchApi, ModelRoute>();
-    for (const model of BENCH_MODELS) {
-      const route = registry.route(model.id);
-      if (!route) throw new Error(`no route for ${model.id}`);
-      routes.set(model.api, route);
-    }
-
-    // One owner (guest, own cookie jar) per concurrent stream, each with one titled
-    // conversation per API, so a measured send never starts a title request.
-    const slots = Math.max(...options.concurrency, options.warmup, 1);
-    const clients: ParleyClient[] = Array.from({ length: slots }, () =>
-      createClient(parley.hello.url, { jar: new CookieJar() }),
-    );
-    const conversations = new Map<BenchApi, string[]>();
-    for (const api of options.apis) {
-      const model = BENCH_MODELS.find((candidate) => candidate.api === api)?.id;
-      const ids = new Array<string>(slots);
-      await pool(slots, SETUP_PARALLELISM, async (_, slot) => {
-        const client = clients[slot] as ParleyClient;
-        const { conversationId } = await client.conversations.create.mutate({ model });
-        await client.conversations.update.mutate({ id: conversationId, title: "bench" });
-        ids[slot] = conversationId;
+    const upstreamEnv = { BENCH_UPSTREAM_URL: upstream.hello.baseURL };
+    const proxy = stopLater(await child<ProxyHello>("./bare-proxy-process.ts", upstreamEnv));
+    const parleyEnv: Record<string, string> = {
+      ...upstreamEnv,
+      ...(options.countQueries ? { BENCH_COUNT_QUERIES: "1" } : {}),
+    };
+    const targets: Target[] = [
+      { name: "direct", kind: "direct", read: directReader(upstream.hello.baseURL), servers: [] },
+      { name: "proxy", kind: "proxy", read: proxyReader(proxy.hello.url), servers: [proxy] },
+    ];
+    for (const database of options.databases) {
+      const env = { ...parleyEnv };
+      if (database === "postgres") env.BENCH_PG_SCHEMA = (await newSchema()).name;
+      const parley = stopLater(await child<ParleyHello>("./parley-process.ts", env));
+      targets.push({
+        name: `parley ${database}`,
+        kind: "parley",
+        read: parleyReader(parley.hello.url, options.subscribe),
+        servers: [parley],
       });
-      conversations.set(api, ids);
     }
-    log(`setup: ${slots} guests, ${slots * options.apis.length} conversations`);
-
-    const prompt = (tag: string) => benchPrompt(tag, options.tokens, options.delayMs);
-    const batch = (
-      api: BenchApi,
-      path: Path,
-      label: string,
-      count: number,
-      concurrency: number,
-    ): Promise<StreamSample[]> =>
-      pool(count, concurrency, (worker, index) => {
-        const tag = `b${api}-${label}-${index}-${runId}`;
-        return path === "direct"
-          ? directStream(routes.get(api) as ModelRoute, tag, prompt(tag), options.streamTimeoutMs)
-          : parleyStream(
-              clients[worker] as ParleyClient,
-              conversations.get(api)?.[worker] as string,
-              tag,
-              prompt(tag),
-              options.streamTimeoutMs,
-            );
+    if (options.instances > 0) {
+      const viaProxy: Nginx = stopLater(await startNginx({ servers: [hostPort(proxy.hello.url)] }));
+      targets.push({
+        name: "proxy via nginx",
+        kind: "proxy",
+        read: proxyReader(viaProxy.url),
+        servers: [proxy],
       });
-
-    for (const api of options.apis) {
-      for (const path of ["direct", "parley"] as const) {
-        const samples = await batch(api, path, `warm-${path}`, options.warmup, options.warmup);
-        const failed = samples.filter((sample) => sample.error !== undefined);
-        if (failed.length > 0) {
-          log(`warm-up ${api}/${path}: ${failed.length} streams failed: ${failed[0]?.error}`);
-        }
-        await mock.call(
-          "collect",
-          samples.map((sample) => sample.tag),
-        );
-        await parley.call("fetch-failures");
+      const schema = await newSchema();
+      const redisPrefix = `bench:${runId}`;
+      if (options.redis) {
+        const redis = options.redis;
+        cleanups.push(async () => cleanUpTestRedis(await connectTestRedis(redis), redisPrefix));
+      }
+      const instances = await Promise.all(
+        Array.from({ length: options.instances }, () =>
+          child<ParleyHello>("./parley-process.ts", {
+            ...parleyEnv,
+            BENCH_PG_SCHEMA: schema.name,
+            ...(options.redis ? { REDIS_URL: options.redis, BENCH_REDIS_PREFIX: redisPrefix } : {}),
+          }).then(stopLater),
+        ),
+      );
+      const nginx = stopLater(
+        await startNginx({ servers: instances.map((instance) => hostPort(instance.hello.url)) }),
+      );
+      targets.push({
+        name: `parley ${options.instances}×postgres${options.redis ? "+redis" : ""} via nginx`,
+        kind: "parley",
+        read: parleyReader(nginx.url, options.subscribe),
+        servers: instances,
+      });
+      if (options.instances > 1 && !options.redis) {
+        log("warning: several instances without --redis cannot stream each other's answers");
       }
     }
-    log(`warm-up: ${options.warmup} concurrent streams per path and API`);
+    log(
+      `upstream ${upstream.hello.baseURL}; targets: ${targets.map((target) => target.name).join(", ")}`,
+    );
+
+    const batch = (target: Target, api: BenchApi, level: number): Promise<StreamSample[]> => {
+      const request: StreamRequest = { api, content: CONTENT, timeoutMs: options.streamTimeoutMs };
+      if (level > 1) return Promise.all(Array.from({ length: level }, () => target.read(request)));
+      return (async () => {
+        const samples: StreamSample[] = [];
+        for (let i = 0; i < options.sequential; i++) samples.push(await target.read(request));
+        return samples;
+      })();
+    };
+    const parleyCall = async <T>(target: Target, call: string): Promise<T[]> =>
+      target.kind === "parley"
+        ? Promise.all(target.servers.map((server) => server.call<T>(call)))
+        : [];
+
+    for (const api of options.apis) {
+      for (const target of targets) {
+        if (options.warmup === 0) break;
+        const samples = await batch(target, api, Math.max(2, options.warmup));
+        const failed = samples.filter((sample) => sample.error !== undefined);
+        if (failed.length > 0) {
+          log(
+            `warm-up ${api} ${target.name}: ${failed.length} streams failed: ${failed[0]?.error}`,
+          );
+        }
+        await parleyCall(target, "fetch-failures");
+        await parleyCall(target, "db-stats");
+      }
+    }
+    await upstream.call("counts");
+    log(`warm-up done: ${options.warmup} concurrent streams per target and API`);
 
     const probe = createProbe();
+    const profiles = join(dirname(options.out), "profiles");
     const profileFiles: string[] = [];
     let stoppedEarly = false;
 
-    /** Rounds of direct-then-Parley batches at one level for one API; undefined if none ran. */
     const measure = async (api: BenchApi, level: number): Promise<LevelResult | undefined> => {
-      const samples: Record<Path, StreamSample[]> = { direct: [], parley: [] };
-      const records = new Map<string, UpstreamRecord>();
-      const processes: Record<Path, Record<ProcessName, ProcessStats | undefined>> = {
-        direct: { client: undefined, parley: undefined, mock: undefined },
-        parley: { client: undefined, parley: undefined, mock: undefined },
-      };
-      const databaseStats: Record<Path, DatabaseStats[]> = { direct: [], parley: [] };
-      const fetchFailures: Record<string, number> = {};
-      const perRound = level === 1 ? Math.ceil(options.sequential / options.rounds) : level;
+      const load = loadavg()[0] ?? 0;
+      const acc = targets.map(() => ({
+        samples: [] as StreamSample[],
+        client: undefined as ProcessStats | undefined,
+        upstream: undefined as ProcessStats | undefined,
+        server: undefined as ProcessStats | undefined,
+        fetchFailures: {} as Record<string, number>,
+        database: [] as DatabaseStats[],
+        abandonedUpstreamStreams: 0,
+      }));
       for (let round = 0; round < options.rounds; round++) {
         if (now() - startedAt > options.maxSeconds * 1000) {
           stoppedEarly = true;
           break;
         }
-        for (const path of ["direct", "parley"] as const) {
-          const profiling = options.profile && path === "parley" && round === 0;
+        // A rotating order, so no target always runs first (or right after another one).
+        for (let k = 0; k < targets.length; k++) {
+          const t = (round + k) % targets.length;
+          const target = targets[t] as Target;
+          const mine = acc[t] as (typeof acc)[number];
+          const profiling = options.profile && target.kind === "parley" && round === 0;
           probe.start();
-          await Promise.all([mock.call("stats-start"), parley.call("stats-start")]);
-          if (profiling) await parley.call("profile-start");
-          const got = await batch(api, path, `c${level}-r${round}-${path}`, perRound, level);
-          const [mockStats, parleyStats, dbStats] = await Promise.all([
-            mock.call<ProcessStats>("stats-read"),
-            parley.call<ProcessStats>("stats-read"),
-            parley.call<DatabaseStats>("db-stats"),
-          ]);
-          const clientStats = probe.read();
-          if (profiling) {
-            const file = join(profiles, `parley-${api}-c${level}.cpuprofile`);
-            await parley.call("profile-stop", file);
-            profileFiles.push(file);
-          }
-          const mine = processes[path];
-          mine.client = addStats(mine.client, clientStats);
-          mine.parley = addStats(mine.parley, parleyStats);
-          mine.mock = addStats(mine.mock, mockStats);
-          databaseStats[path].push(dbStats);
-          samples[path].push(...got);
-          const found = await mock.call<Record<string, UpstreamRecord>>(
-            "collect",
-            got.map((sample) => sample.tag),
+          await Promise.all(
+            [upstream, ...target.servers].map((process) => process.call("stats-start")),
           );
-          for (const [tag, record] of Object.entries(found)) records.set(tag, record);
-          const failed = await parley.call<Record<string, number>>("fetch-failures");
-          for (const [cause, count] of Object.entries(failed)) {
-            fetchFailures[cause] = (fetchFailures[cause] ?? 0) + count;
+          if (profiling) mkdirSync(profiles, { recursive: true });
+          if (profiling) await parleyCall(target, "profile-start");
+          mine.samples.push(...(await batch(target, api, level)));
+          mine.client = addStats(mine.client, probe.read());
+          mine.upstream = addStats(mine.upstream, await upstream.call<ProcessStats>("stats-read"));
+          for (const server of target.servers) {
+            mine.server = addStats(mine.server, await server.call<ProcessStats>("stats-read"));
+          }
+          if (profiling) {
+            await Promise.all(
+              target.servers.map((server, i) => {
+                const slug = target.name.replace(/[^a-z0-9]+/gi, "-");
+                const file = join(profiles, `${slug}-${api}-c${level}-${i + 1}.cpuprofile`);
+                profileFiles.push(file);
+                return server.call("profile-stop", file);
+              }),
+            );
+          }
+          mine.abandonedUpstreamStreams += (
+            await upstream.call<UpstreamCounts>("counts")
+          ).abandoned;
+          for (const failures of await parleyCall<Record<string, number>>(
+            target,
+            "fetch-failures",
+          )) {
+            for (const [cause, count] of Object.entries(failures)) {
+              mine.fetchFailures[cause] = (mine.fetchFailures[cause] ?? 0) + count;
+            }
+          }
+          if (options.countQueries) {
+            mine.database.push(...(await parleyCall<DatabaseStats>(target, "db-stats")));
           }
         }
       }
-      if (samples.direct.length === 0) return undefined;
-      const direct = summarize(samples.direct, records, options.tokens);
-      const viaParley = summarize(samples.parley, records, options.tokens);
+      if (acc[0]?.samples.length === 0) return undefined;
+      const results: TargetResult[] = targets.map((target, t) => {
+        const mine = acc[t] as (typeof acc)[number];
+        return {
+          name: target.name,
+          kind: target.kind,
+          summary: summarize(mine.samples, options.tokens),
+          processes: {
+            client: mine.client,
+            upstream: mine.upstream,
+            server: mine.server,
+            instances: target.servers.length,
+          },
+          abandonedUpstreamStreams: mine.abandonedUpstreamStreams,
+          upstreamFetchFailures: mine.fetchFailures,
+          ...(options.countQueries ? { database: mergeDatabaseStats(mine.database) } : {}),
+        };
+      });
+      const ok = results.map((result) => `${result.summary.complete}/${result.summary.streams}`);
       log(
-        `${api} × ${level}: ${viaParley.complete}/${viaParley.streams} Parley streams complete, ` +
-          `${direct.complete}/${direct.streams} direct`,
+        `${api} × ${level}: complete streams ${ok.join(", ")} (${targets.map((t) => t.name).join(", ")})`,
       );
-      return {
-        api,
-        model: BENCH_MODELS.find((model) => model.api === api)?.id ?? api,
-        concurrency: level,
-        direct,
-        parley: viaParley,
-        comparison: compare(direct, viaParley),
-        parleyUpstreamFetchFailures: fetchFailures,
-        parleyDatabase: {
-          direct: mergeDatabaseStats(databaseStats.direct),
-          parley: mergeDatabaseStats(databaseStats.parley),
-        },
-        processes,
-      };
+      return { api, concurrency: level, loadAverage: load, targets: results };
     };
 
     const results: LevelResult[] = [];
@@ -229,45 +269,44 @@ async function main(options: BenchOptions) {
     }
 
     const seconds = (now() - startedAt) / 1000;
-    const load = { before: loadBefore, after: loadavg()[0] ?? 0 };
+    const load = loadavg()[0] ?? 0;
     const header =
-      `Parley streaming benchmark: ${options.tokens} tokens per answer, mock delay ${options.delayMs} ms/token, ` +
-      `concurrency ${options.concurrency.join(" and ")}, ${options.rounds} rounds ` +
-      `(Parley on ${options.database}) ` +
-      `(level 1: ${options.sequential} streams in sequence), ${availableParallelism()} cores, ` +
-      `Node ${process.versions.node}, ${seconds.toFixed(0)} s` +
+      `Parley streaming benchmark: ${options.tokens} tokens per answer, one every ${options.delayMs} ms; ` +
+      `${options.rounds} rounds per level and API (level 1: ${options.sequential} streams in sequence per round), ` +
+      `${availableParallelism()} cores, Node ${process.versions.node}, ${seconds.toFixed(0)} s` +
       (stoppedEarly ? ` (stopped early at --max-seconds ${options.maxSeconds})` : "") +
-      `\nMachine load (1-min average) ${load.before.toFixed(1)} before, ${load.after.toFixed(1)} after` +
-      (Math.max(load.before, load.after) > availableParallelism()
-        ? ": other processes competed for the CPU, figures at high concurrency are pessimistic"
+      `\nParley streams: a new guest and a new conversation each (create, send ${options.subscribe === "after-send" ? "then" : "with"} subscribe)` +
+      `\nMachine load (1-min average): ${results.map((r) => r.loadAverage.toFixed(1)).join(", ")} at the start of each level, ${load.toFixed(1)} at the end` +
+      (Math.max(load, ...results.map((r) => r.loadAverage)) > availableParallelism()
+        ? " (other processes competed for the CPU: figures at high concurrency are pessimistic)"
         : "");
     console.log(formatReport(results, header));
 
     mkdirSync(dirname(options.out), { recursive: true });
-    writeFileSync(
-      options.out,
-      formatJson({
-        date: new Date().toISOString(),
-        node: process.versions.node,
-        cpus: cpus()[0]?.model ?? "unknown",
-        cores: availableParallelism(),
-        options,
-        stoppedEarly,
-        seconds,
-        loadAverage: load,
-        units: "milliseconds unless named otherwise; ratios are parley ÷ direct",
-        results,
-      }),
+    const json = formatJson({
+      date: new Date().toISOString(),
+      node: process.versions.node,
+      cpus: cpus()[0]?.model ?? "unknown",
+      cores: availableParallelism(),
+      options: { ...options, redis: options.redis ? "on" : "off" },
+      stoppedEarly,
+      seconds,
+      units: "milliseconds unless named otherwise",
+      results,
+    });
+    writeFileSync(options.out, json);
+    const dated = join(
+      dirname(options.out),
+      `stream-${new Date().toISOString().replace(/[:.]/g, "-")}.json`,
     );
-    console.log(`\nJSON: ${options.out}`);
+    writeFileSync(dated, json);
+    console.log(`\nJSON: ${options.out} (and ${dated})`);
     for (const file of profileFiles) console.log(`CPU profile: ${file}`);
     if (profileFiles.length > 0) {
       console.log("  (open in Chrome DevTools, or: npx tsx bench/profile-summary.ts <file>)");
     }
-    const failures = results.reduce((sum, r) => sum + r.direct.errors + r.parley.errors, 0);
-    if (failures > 0) console.log(`${failures} streams failed (see Sanity).`);
   } finally {
-    for (const child of children.reverse()) await child.stop().catch(() => {});
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
   }
 }
 
@@ -287,10 +326,20 @@ function mergeDatabaseStats(all: readonly DatabaseStats[]): DatabaseStats {
   return merged;
 }
 
-// `pnpm bench search …` runs the search benchmark (bench/search.ts) instead.
-if (process.argv[2] === "search") {
+const [command, ...rest] = process.argv.slice(2);
+if (command === "search") {
   const { runSearchBench } = await import("./search.ts");
-  await runSearchBench(process.argv.slice(3));
+  await runSearchBench(rest);
+  process.exit(0);
+}
+if (command === "idle") {
+  const { runIdleBench } = await import("./idle.ts");
+  await runIdleBench(rest);
+  process.exit(0);
+}
+if (command === "restart") {
+  const { runRestartBench } = await import("./restart.ts");
+  await runRestartBench(rest);
   process.exit(0);
 }
 
@@ -305,6 +354,6 @@ if (options === "help") {
   console.log(usage());
 } else {
   await main(options);
-  // The tRPC and SDK clients may keep idle sockets open; the run is over.
+  // Idle keep-alive sockets of the clients would keep the process alive; the run is over.
   process.exit(0);
 }

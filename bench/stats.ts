@@ -1,7 +1,6 @@
-// From raw stream samples (client side) and upstream records (mock side) to distributions.
+// From the client's stream samples to distributions and checks.
 
-import type { UpstreamRecord } from "./mock-process.ts";
-import type { StreamSample } from "./streams.ts";
+import type { StreamSample } from "./targets.ts";
 
 export interface Distribution {
   n: number;
@@ -15,12 +14,14 @@ export interface Distribution {
 /** Nearest-rank percentiles; null for no values. */
 export function distribution(values: readonly number[]): Distribution | null {
   if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = Float64Array.from(values).sort();
   const rank = (p: number) =>
     sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+  let sum = 0;
+  for (const value of sorted) sum += value;
   return {
     n: sorted.length,
-    mean: sorted.reduce((sum, value) => sum + value, 0) / sorted.length,
+    mean: sum / sorted.length,
     p50: rank(50),
     p95: rank(95),
     p99: rank(99),
@@ -28,154 +29,114 @@ export function distribution(values: readonly number[]): Distribution | null {
   };
 }
 
-export interface PathSummary {
+/** One target's streams at one level, summed up. Times in ms. */
+export interface TargetSummary {
   streams: number;
-  /** Finished normally with every token. */
+  /** Ended properly, no error, every token once and in order. */
   complete: number;
   errors: number;
   /** Up to five distinct error messages. */
   errorMessages: string[];
-  /** Streams that ended (or failed) with fewer tokens than asked for. */
-  shortStreams: number;
-  /** Client start → first answer token at the client. */
-  timeToFirstToken: Distribution | null;
-  /** Between consecutive answer tokens at the client, all streams pooled. */
-  interTokenGap: Distribution | null;
-  /** The same gaps where the mock emitted the tokens: the pacing every client sees at best. */
-  upstreamGap: Distribution | null;
-  /** Mock emits a token → the client has it, every token of every stream. */
-  tokenLag: Distribution | null;
-  /**
-   * The same for live tokens only: those the mock emitted after the subscriber's first event
-   * arrived (Parley; every token for the direct client). Replayed tokens, which waited for a
-   * late subscription rather than for Parley's streaming, are left out.
-   */
-  liveTokenLag: Distribution | null;
-  /** Client start → the request reached the mock (Parley: send, tRPC, database, SDK call). */
-  toUpstream: Distribution | null;
-  /** Request at the mock → its first token emitted (the mock's own pacing). */
-  upstreamFirstToken: Distribution | null;
-  /** First token emitted → at the client. */
-  firstTokenLag: Distribution | null;
-  /** Parley: client start → `messages.send` returned. */
+  /** Tokens sent by the upstream that never arrived (over all streams). */
+  lostTokens: number;
+  /** Tokens that arrived more than once. */
+  repeatedTokens: number;
+  /** Streams whose tokens arrived out of order. */
+  outOfOrderStreams: number;
+  /** Client start → first answer token (Parley: from conversations.create). */
+  firstToken: Distribution | null;
+  /** Parley: messages.send starts → first answer token. */
+  firstTokenFromSend: Distribution | null;
+  /** Parley: client start → conversations.create returned. */
+  createReturned: Distribution | null;
+  /** Parley: messages.send starts → it returned. */
   sendReturned: Distribution | null;
-  /** Parley: `messages.send` returned → the subscription's first event. */
-  subscribeToFirstEvent: Distribution | null;
-  /** First → last token at the client. */
-  streamDuration: Distribution | null;
-  /** Streams whose token count at the mock and at the client differ (no lag for them). */
-  unmatched: number;
+  /** Parley: messages.send returned → the subscription's first event. */
+  subscribedToFirstEvent: Distribution | null;
+  /** Upstream sends the first token → the client has it. */
+  firstTokenLag: Distribution | null;
+  /** Upstream sends a token → the client has it, every token of every stream. */
+  tokenLag: Distribution | null;
+  /** Response bytes per answer token (whole streams), and of token events only. */
+  bytesPerToken: number | null;
+  tokenEventBytesPerToken: number | null;
+  /** Answer tokens per event that carried any (above 1: events merged). */
+  tokensPerEvent: number | null;
+  /** Answer tokens per socket read that carried any (well above 1: something buffered). */
+  tokensPerRead: number | null;
 }
 
-export function summarize(
-  samples: readonly StreamSample[],
-  records: ReadonlyMap<string, UpstreamRecord>,
-  expectedTokens: number,
-): PathSummary {
-  const errors = samples.filter((sample) => sample.error !== undefined);
-  const values = {
-    ttft: [] as number[],
-    gap: [] as number[],
-    upstreamGap: [] as number[],
-    lag: [] as number[],
-    liveLag: [] as number[],
-    toUpstream: [] as number[],
-    upstreamFirst: [] as number[],
-    firstLag: [] as number[],
+export function summarize(samples: readonly StreamSample[], expectedTokens: number): TargetSummary {
+  const v = {
+    firstToken: [] as number[],
+    fromSend: [] as number[],
+    created: [] as number[],
     sent: [] as number[],
-    subscribe: [] as number[],
-    duration: [] as number[],
+    subscribed: [] as number[],
+    firstLag: [] as number[],
+    lag: [] as number[],
   };
-  let unmatched = 0;
+  let complete = 0;
+  let lostTokens = 0;
+  let repeatedTokens = 0;
+  let outOfOrderStreams = 0;
+  let bytes = 0;
+  let tokenEventBytes = 0;
+  let tokens = 0;
+  let tokenEvents = 0;
+  let tokenReads = 0;
   for (const sample of samples) {
-    const { tokens } = sample;
-    const first = tokens[0];
-    const last = tokens.at(-1);
-    if (first !== undefined && last !== undefined) {
-      values.ttft.push(first - sample.start);
-      values.duration.push(last - first);
+    const first = sample.at[0];
+    if (first !== undefined) {
+      v.firstToken.push(first - sample.start);
+      if (sample.created !== undefined) v.fromSend.push(first - sample.created);
+      v.firstLag.push(first - (sample.sentAt[0] ?? first));
     }
-    for (let i = 1; i < tokens.length; i++)
-      values.gap.push((tokens[i] ?? 0) - (tokens[i - 1] ?? 0));
-    if (sample.sent !== undefined) values.sent.push(sample.sent - sample.start);
+    if (sample.created !== undefined) v.created.push(sample.created - sample.start);
+    if (sample.created !== undefined && sample.sent !== undefined) {
+      v.sent.push(sample.sent - sample.created);
+    }
     if (sample.sent !== undefined && sample.firstEvent !== undefined) {
-      values.subscribe.push(sample.firstEvent - sample.sent);
+      v.subscribed.push(sample.firstEvent - sample.sent);
     }
-    const record = records.get(sample.tag);
-    if (!record) continue;
-    values.toUpstream.push(record.received - sample.start);
-    const { emitted } = record;
-    const firstEmitted = emitted[0];
-    if (firstEmitted !== undefined) values.upstreamFirst.push(firstEmitted - record.received);
-    for (let i = 1; i < emitted.length; i++) {
-      values.upstreamGap.push((emitted[i] ?? 0) - (emitted[i - 1] ?? 0));
+    for (let i = 0; i < sample.at.length; i++) {
+      v.lag.push((sample.at[i] ?? 0) - (sample.sentAt[i] ?? 0));
+      // Tokens of one read share its arrival time.
+      if (i === 0 || sample.at[i] !== sample.at[i - 1]) tokenReads += 1;
     }
-    if (emitted.length !== tokens.length) {
-      unmatched += 1;
-      continue;
+    const seen = new Set(sample.index);
+    repeatedTokens += sample.index.length - seen.size;
+    lostTokens += sample.error === undefined ? expectedTokens - seen.size : 0;
+    const inOrder = sample.index.every((index, i) => index === i);
+    if (!inOrder && sample.index.some((index, i) => i > 0 && index <= (sample.index[i - 1] ?? 0))) {
+      outOfOrderStreams += 1;
     }
-    if (firstEmitted !== undefined && first !== undefined)
-      values.firstLag.push(first - firstEmitted);
-    const liveFrom = sample.firstEvent ?? Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < tokens.length; i++) {
-      const lag = (tokens[i] ?? 0) - (emitted[i] ?? 0);
-      values.lag.push(lag);
-      if ((emitted[i] ?? 0) >= liveFrom) values.liveLag.push(lag);
-    }
+    const whole = inOrder && sample.index.length === expectedTokens;
+    if (sample.ended && sample.error === undefined && whole) complete += 1;
+    bytes += sample.bytes;
+    tokenEventBytes += sample.tokenEventBytes;
+    tokens += sample.index.length;
+    tokenEvents += sample.tokenEvents;
   }
+  const errors = samples.filter((sample) => sample.error !== undefined);
   return {
     streams: samples.length,
-    complete: samples.filter(
-      (sample) =>
-        sample.error === undefined && sample.finished && sample.tokens.length === expectedTokens,
-    ).length,
+    complete,
     errors: errors.length,
     errorMessages: [...new Set(errors.map((sample) => sample.error ?? ""))].slice(0, 5),
-    shortStreams: samples.filter((sample) => sample.tokens.length < expectedTokens).length,
-    timeToFirstToken: distribution(values.ttft),
-    interTokenGap: distribution(values.gap),
-    upstreamGap: distribution(values.upstreamGap),
-    tokenLag: distribution(values.lag),
-    liveTokenLag: distribution(values.liveLag),
-    toUpstream: distribution(values.toUpstream),
-    upstreamFirstToken: distribution(values.upstreamFirst),
-    firstTokenLag: distribution(values.firstLag),
-    sendReturned: distribution(values.sent),
-    subscribeToFirstEvent: distribution(values.subscribe),
-    streamDuration: distribution(values.duration),
-    unmatched,
-  };
-}
-
-export interface Comparison {
-  /** Parley ÷ direct, time from the client's start to the first token. */
-  timeToFirstTokenRatio: { mean: number; p50: number; p95: number } | null;
-  /** Parley ÷ direct, gap between tokens at the client. */
-  interTokenGapRatio: { mean: number; p50: number; p95: number } | null;
-  /** Parley − direct, ms. */
-  timeToFirstTokenAddedMs: { mean: number; p50: number; p95: number } | null;
-  /** Parley − direct, ms: the delay Parley adds to each token (mock emit → client). */
-  perTokenAddedMs: { mean: number; p50: number; p95: number } | null;
-  /** The same over live tokens only (see PathSummary.liveTokenLag). */
-  perLiveTokenAddedMs: { mean: number; p50: number; p95: number } | null;
-  /** Parley − direct, ms, mean gap between tokens. */
-  interTokenGapAddedMs: number | null;
-}
-
-export function compare(direct: PathSummary, parley: PathSummary): Comparison {
-  const ratio = (a: Distribution | null, b: Distribution | null) =>
-    a && b ? { mean: b.mean / a.mean, p50: b.p50 / a.p50, p95: b.p95 / a.p95 } : null;
-  const added = (a: Distribution | null, b: Distribution | null) =>
-    a && b ? { mean: b.mean - a.mean, p50: b.p50 - a.p50, p95: b.p95 - a.p95 } : null;
-  return {
-    timeToFirstTokenRatio: ratio(direct.timeToFirstToken, parley.timeToFirstToken),
-    interTokenGapRatio: ratio(direct.interTokenGap, parley.interTokenGap),
-    timeToFirstTokenAddedMs: added(direct.timeToFirstToken, parley.timeToFirstToken),
-    perTokenAddedMs: added(direct.tokenLag, parley.tokenLag),
-    perLiveTokenAddedMs: added(direct.liveTokenLag, parley.liveTokenLag),
-    interTokenGapAddedMs:
-      direct.interTokenGap && parley.interTokenGap
-        ? parley.interTokenGap.mean - direct.interTokenGap.mean
-        : null,
+    lostTokens,
+    repeatedTokens,
+    outOfOrderStreams,
+    firstToken: distribution(v.firstToken),
+    firstTokenFromSend: distribution(v.fromSend),
+    createReturned: distribution(v.created),
+    sendReturned: distribution(v.sent),
+    subscribedToFirstEvent: distribution(v.subscribed),
+    firstTokenLag: distribution(v.firstLag),
+    tokenLag: distribution(v.lag),
+    bytesPerToken: tokens > 0 ? bytes / tokens : null,
+    tokenEventBytesPerToken: tokens > 0 ? tokenEventBytes / tokens : null,
+    tokensPerEvent: tokenEvents > 0 ? tokens / tokenEvents : null,
+    tokensPerRead: tokenReads > 0 ? tokens / tokenReads : null,
   };
 }
