@@ -17,6 +17,7 @@ import { CHATGPT_SAMPLE, sampleTime } from "./helpers/chatgpt-sample.ts";
 import { testDatabaseKinds } from "./helpers/database.ts";
 import type { CookieJar } from "./helpers/server.ts";
 import { type ChatServer, type Client, sendAndWait, startChatServer } from "./helpers/session.ts";
+import { type Shape, shape } from "./helpers/tree-shape.ts";
 
 // A 1×1 PNG, and a text file.
 const PNG = Buffer.from(
@@ -43,26 +44,6 @@ describe.each(testDatabaseKinds())("export and import on %s", (database) => {
     expect(response.status, await response.clone().text()).toBe(200);
     jar.store(response);
     return FileRef.parse(await response.json());
-  }
-
-  interface Shape {
-    role: string;
-    content: string;
-    files: { sha256: string; name: string }[];
-    children: Shape[];
-  }
-
-  /** A tree as people see it: roles, text, files, and the children of each in sibling order. */
-  function shape(messages: readonly Message[], parentId: string | null = null): Shape[] {
-    // conversations.get sends siblings oldest first, which is the order of their branches.
-    return messages
-      .filter((message) => message.parentId === parentId)
-      .map((message) => ({
-        role: message.role,
-        content: message.content,
-        files: message.files.map(({ sha256, name }) => ({ sha256, name })),
-        children: shape(messages, message.id),
-      }));
   }
 
   /** An export with its ids replaced by their positions: equal for equal content and trees. */

@@ -43,6 +43,15 @@ export interface ImportUpload {
   filename?: string;
 }
 
+/** An import whose format is known and checked, ready to run. */
+export interface PreparedImport {
+  /** Conversations in the file. */
+  total: number;
+  run(onProgress?: (progress: ImportProgress) => void): Promise<ImportOutput>;
+  /** Lets go of the file (a ZIP stays open while it is read). */
+  close(): void;
+}
+
 export interface ImportProgress {
   /** Conversations read so far (imported or skipped). */
   done: number;
@@ -56,23 +65,23 @@ const SUPPORTED =
 export function createImportService(deps: ChatParts) {
   const { db, models, settings, limits, files } = deps;
 
-  /** A JSON document sent as text (conversations.import). */
+  /** A JSON document sent as text (conversations.import), imported at once. */
   async function importText(ownerId: string, input: ImportInput): Promise<ImportOutput> {
     const what = describe(input.filename);
     const document = await readDocument(what, bytesOfText(input.content));
-    return run(ownerId, [document], what, undefined);
+    return prepare(ownerId, [document], what, undefined).run();
   }
 
-  /** An uploaded file: JSON, or a ZIP of JSON files and attachments (POST /imports). */
-  async function importUpload(
-    ownerId: string,
-    upload: ImportUpload,
-    onProgress?: (progress: ImportProgress) => void,
-  ): Promise<ImportOutput> {
+  /**
+   * An uploaded file (JSON, or a ZIP of JSON files and attachments) made ready to import: its
+   * format found and checked (BAD_REQUEST, PAYLOAD_TOO_LARGE), nothing written yet. `close()`
+   * once done with it.
+   */
+  async function prepareUpload(ownerId: string, upload: ImportUpload): Promise<PreparedImport> {
     const what = describe(upload.filename);
     if (!(await isZip(upload.path))) {
       const document = await readDocument(what, fileBytes(upload.path));
-      return run(ownerId, [document], what, undefined, onProgress);
+      return prepare(ownerId, [document], what, undefined);
     }
     let archive: Archive;
     try {
@@ -95,22 +104,31 @@ export function createImportService(deps: ChatParts) {
           throw refusal(error, what, entry.name);
         }
       }
-      return await run(ownerId, documents, what, archive, onProgress);
+      const prepared = prepare(ownerId, documents, what, archive);
+      return {
+        total: prepared.total,
+        run: async (onProgress) => {
+          try {
+            return await prepared.run(onProgress);
+          } catch (error) {
+            throw refusal(error, what);
+          }
+        },
+        close: () => archive.close(),
+      };
     } catch (error) {
-      throw refusal(error, what);
-    } finally {
       archive.close();
+      throw refusal(error, what);
     }
   }
 
-  async function run(
+  /** Finds each document's format (and checks its envelope) before anything is written. */
+  function prepare(
     ownerId: string,
     documents: readonly JsonDocument[],
     what: string,
     archive: Archive | undefined,
-    onProgress?: (progress: ImportProgress) => void,
-  ): Promise<ImportOutput> {
-    // Every document's format is found (and its envelope checked) before anything is written.
+  ): PreparedImport {
     const readers: FormatReader[] = [];
     for (const document of documents) {
       const reader = readerFor(document, what, archive, (file) => saveFile(ownerId, file));
@@ -127,6 +145,20 @@ export function createImportService(deps: ChatParts) {
       throw badRequest(`${what} holds no conversations Parley can read. ${SUPPORTED}`);
     }
     const total = readers.reduce((sum, reader) => sum + reader.total, 0);
+    return {
+      total,
+      run: (onProgress) => run(ownerId, readers, total, archive, onProgress),
+      close: () => {},
+    };
+  }
+
+  async function run(
+    ownerId: string,
+    readers: readonly FormatReader[],
+    total: number,
+    archive: Archive | undefined,
+    onProgress?: (progress: ImportProgress) => void,
+  ): Promise<ImportOutput> {
     const report: ImportOutput = {
       source: readers[0]?.source ?? "parley",
       imported: [],
@@ -292,7 +324,7 @@ export function createImportService(deps: ChatParts) {
     }
   }
 
-  return { importText, importUpload };
+  return { importText, prepareUpload };
 }
 
 /** The reader for the document's format, or undefined when Parley does not know it. */
