@@ -7,7 +7,6 @@ import {
   type ExportedConversation,
   FileRef,
   LIMITS,
-  type Message,
   PARLEY_EXPORT_FORMAT,
   ParleyExport,
 } from "@parley/shared";

@@ -23,6 +23,11 @@ import { fail, failWith } from "./files.ts";
 
 /** How often progress is sent at most (the last line always goes). */
 const PROGRESS_EVERY_MS = 200;
+/**
+ * How much larger than the upload a JSON file in a ZIP may unpack to: JSON compresses up to
+ * about tenfold; a ZIP bomb's entries claim far more and are refused before being unpacked.
+ */
+const UNPACK_RATIO = 10;
 
 export async function registerImportRoutes(
   app: FastifyInstance,
@@ -77,7 +82,11 @@ export async function registerImportRoutes(
         // The parser cuts a file at the limit and may flag it only once the last chunk is read.
         if (part.file.truncated) return fail(reply, 413, tooLarge);
 
-        prepared = await imports.prepareUpload(owner.id, { path, filename: part.filename });
+        prepared = await imports.prepareUpload(owner.id, {
+          path,
+          filename: part.filename,
+          unpackedBytes: UNPACK_RATIO * maxBytes,
+        });
         const job = prepared;
         if (!wantsProgress(request.headers.accept)) return await job.run();
 

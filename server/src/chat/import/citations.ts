@@ -74,7 +74,8 @@ export function withCitations(
       replacement = links.join("");
     }
     let before = text.slice(last, at);
-    const after = text.slice(at + marker.length);
+    // What follows, past any stray marks (they go too).
+    const after = text.slice(at + marker.length).replace(/^[\uE200-\uE20F]+/, "");
     if (replacement === "") {
       // Removed: no space left before punctuation, no double space.
       if (/^(?:$|[\s.,;:!?)\]»])/.test(after)) before = before.replace(/[ \t]+$/, "");

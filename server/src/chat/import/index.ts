@@ -29,8 +29,6 @@ import { type Archive, openArchive, ZipRefused } from "./zip.ts";
 
 /** The longest error text or model name an import keeps. */
 const IMPORTED_FIELD_CHARS = 1_000;
-/** The largest JSON file inside a ZIP, unpacked (read piece by piece, never whole). */
-const ZIP_JSON_MAX_BYTES = 1024 * 1024 * 1024;
 /** The most files a ZIP may list (ChatGPT's hold one per attachment). */
 const ZIP_MAX_ENTRIES = 100_000;
 const READ_CHUNK = 1024 * 1024;
@@ -41,6 +39,11 @@ export type ImportService = ReturnType<typeof createImportService>;
 export interface ImportUpload {
   path: string;
   filename?: string;
+  /**
+   * The most a JSON file inside a ZIP may unpack to (it is read piece by piece, never whole:
+   * this bounds the time a ZIP bomb could take, not memory).
+   */
+  unpackedBytes: number;
 }
 
 /** An import whose format is known and checked, ready to run. */
@@ -86,7 +89,7 @@ export function createImportService(deps: ChatParts) {
     let archive: Archive;
     try {
       archive = await openArchive(upload.path, {
-        jsonBytes: ZIP_JSON_MAX_BYTES,
+        jsonBytes: upload.unpackedBytes,
         fileBytes: files.maxBytes,
         entries: ZIP_MAX_ENTRIES,
       });

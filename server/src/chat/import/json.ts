@@ -58,6 +58,8 @@ const CLOSE_ARRAY = 0x5d;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 
+/** How a number, true, false or null begins. */
+const SCALAR_START = /[-0-9tfn]/;
 /** The longest top-level member name kept (a longer one is still read, and cut). */
 const KEY_BYTES = 1024;
 
@@ -181,6 +183,9 @@ export async function* jsonPieces(bytes: DocumentBytes, wanted: Wanted): AsyncGe
           continue;
         }
         // A lone string, number, true, false or null is one piece.
+        if (byte !== QUOTE && !SCALAR_START.test(String.fromCharCode(byte))) {
+          throw new NotJson(offset);
+        }
         startPiece(true);
         pieceFrom = i;
         if (byte === QUOTE) inString = true;
@@ -229,7 +234,7 @@ export async function* jsonPieces(bytes: DocumentBytes, wanted: Wanted): AsyncGe
         continue;
       }
       const container = byte === OPEN_ARRAY || byte === OPEN_OBJECT;
-      if (!container && byte !== QUOTE && !/[-0-9tfn]/.test(String.fromCharCode(byte))) {
+      if (!container && byte !== QUOTE && !SCALAR_START.test(String.fromCharCode(byte))) {
         throw new NotJson(offset);
       }
       startPiece(!container);

@@ -5,6 +5,7 @@
 
 import { basename } from "node:path";
 import yauzl from "yauzl";
+import { formatBytes } from "../../files/service.ts";
 import type { DocumentBytes } from "./json.ts";
 
 /** The ZIP cannot be read as one; `message` says why in plain words. */
@@ -84,7 +85,7 @@ export async function openArchive(path: string, limits: ArchiveLimits): Promise<
     if (entry.uncompressedSize > limits.jsonBytes) {
       zip.close();
       throw new ZipRefused(
-        `holds "${name}", which unpacks to ${megabytes(entry.uncompressedSize)}; Parley reads JSON files of up to ${megabytes(limits.jsonBytes)}.`,
+        `holds "${name}", which unpacks to ${formatBytes(entry.uncompressedSize)}; Parley reads JSON files of up to ${formatBytes(limits.jsonBytes)}.`,
         413,
       );
     }
@@ -101,7 +102,7 @@ export async function openArchive(path: string, limits: ArchiveLimits): Promise<
       const name = FILE_ID.exec(basename(entry.fileName))?.[2] || basename(entry.fileName);
       if (entry.isEncrypted()) return { problem: "is encrypted in the ZIP" };
       if (entry.uncompressedSize > limits.fileBytes) {
-        return { problem: `is larger than the ${megabytes(limits.fileBytes)} upload limit` };
+        return { problem: `is larger than the ${formatBytes(limits.fileBytes)} upload limit` };
       }
       try {
         const parts: Uint8Array[] = [];
@@ -141,8 +142,4 @@ async function* entryBytes(zip: yauzl.ZipFile, entry: yauzl.Entry): AsyncGenerat
   } catch {
     throw new ZipRefused(`holds "${entry.fileName}", which is damaged.`);
   }
-}
-
-function megabytes(bytes: number): string {
-  return `${Math.round(bytes / 1024 / 1024).toLocaleString("en")} MB`;
 }
