@@ -1,4 +1,5 @@
 import { FileError, IMPORT_FIELD, ImportEvent, type ImportOutput } from "@parley/shared";
+import { parseJson } from "../chat/attachments/upload.ts";
 
 /** Where import files go (same origin; Vite proxies /imports in dev). */
 export const IMPORTS_URL = "/imports";
@@ -70,12 +71,4 @@ export function uploadImport(
     form.append(IMPORT_FIELD, file, file.name);
     request.send(form);
   });
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
