@@ -287,6 +287,12 @@ function mergeDatabaseStats(all: readonly DatabaseStats[]): DatabaseStats {
   return merged;
 }
 
+// `pnpm bench import …` runs the import benchmark (bench/import.ts) instead.
+if (process.argv[2] === "import") {
+  const { runImportBench } = await import("./import.ts");
+  await runImportBench(process.argv.slice(3));
+  process.exit(0);
+}
 // `pnpm bench search …` runs the search benchmark (bench/search.ts) instead.
 if (process.argv[2] === "search") {
   const { runSearchBench } = await import("./search.ts");
