@@ -54,6 +54,17 @@ describe("reading JSON piece by piece", () => {
         ["n", null, -1500],
       ],
     ],
+    [
+      // Backslashes and escaped quotes, wherever the chunks are cut.
+      JSON.stringify(["a\\", 'b"c', '\\"', "\\\\\\", 'x"']),
+      [
+        [null, 0, "a\\"],
+        [null, 1, 'b"c'],
+        [null, 2, '\\"'],
+        [null, 3, "\\\\\\"],
+        [null, 4, 'x"'],
+      ],
+    ],
     ["[]", []],
     ["{}", []],
     [" 12 ", [[null, null, 12]]],

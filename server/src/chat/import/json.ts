@@ -130,6 +130,19 @@ export async function* jsonPieces(bytes: DocumentBytes, wanted: Wanted): AsyncGe
   for await (const chunk of bytes.open()) {
     let pieceFrom = 0;
     for (let i = 0; i < chunk.length; i++, offset++) {
+      if (inString && !keyBytes) {
+        // Most of a document is inside strings: skip to the closing quote natively.
+        const from = i;
+        const end = stringEnd(chunk, from, escaped);
+        const to = end === -1 ? chunk.length - 1 : end;
+        offset += to - from;
+        i = to;
+        if (end === -1) {
+          escaped = endsEscaped(chunk, chunk.length, escaped, from);
+          continue;
+        }
+        escaped = false;
+      }
       const byte = chunk[i] as number;
       if (inString) {
         const closing = byte === QUOTE && !escaped;
@@ -262,6 +275,30 @@ export async function* jsonPieces(bytes: DocumentBytes, wanted: Wanted): AsyncGe
   } else if (open || inString || stack.length > 0 || !sawValue) {
     throw new NotJson(offset);
   }
+}
+
+/** The index of the quote that ends the string read from `from`, or -1 if it goes on. */
+function stringEnd(chunk: Uint8Array, from: number, escaped: boolean): number {
+  let search = from;
+  let carried = escaped;
+  for (;;) {
+    const quote = chunk.indexOf(QUOTE, search);
+    if (quote === -1) return -1;
+    if (!endsEscaped(chunk, quote, carried, search)) return quote;
+    search = quote + 1;
+    carried = false;
+  }
+}
+
+/**
+ * Whether the byte at `at` is escaped: an odd run of backslashes before it, counting back to
+ * `from`, where `escaped` says whether `from` itself was.
+ */
+function endsEscaped(chunk: Uint8Array, at: number, escaped: boolean, from: number): boolean {
+  let backslashes = 0;
+  while (at - backslashes - 1 >= from && chunk[at - backslashes - 1] === BACKSLASH) backslashes++;
+  if (at - backslashes === from && escaped) backslashes++;
+  return backslashes % 2 === 1;
 }
 
 function memberName(bytes: number[]): string {
