@@ -22,7 +22,7 @@ describe.each(testDatabaseKinds())("POST /imports on %s", (database) => {
   });
   afterAll(() => server?.close());
 
-  function post(jar: CookieJar, body: BodyInit, headers: Record<string, string> = {}) {
+  function post(jar: CookieJar, body: RequestInit["body"], headers: Record<string, string> = {}) {
     return fetch(`${server.url}/imports`, {
       method: "POST",
       body,
