@@ -327,6 +327,12 @@ function mergeDatabaseStats(all: readonly DatabaseStats[]): DatabaseStats {
 }
 
 const [command, ...rest] = process.argv.slice(2);
+// `pnpm bench import …` runs the import benchmark (bench/import.ts) instead.
+if (command === "import") {
+  const { runImportBench } = await import("./import.ts");
+  await runImportBench(rest);
+  process.exit(0);
+}
 if (command === "search") {
   const { runSearchBench } = await import("./search.ts");
   await runSearchBench(rest);

@@ -1,11 +1,14 @@
 // Export and import in Chromium: ChatGPT's conversations.json imported through Settings lands in
-// the sidebar with its branches; a conversation's branch downloads as Markdown, and the whole
-// conversation as a Parley export.
+// the sidebar with its branches, and its ZIP with the pictures; the report lists what was
+// imported (with what was left out of each) apart from what was skipped; a conversation's
+// branch downloads as Markdown, and the whole conversation as a Parley export.
 
 import { readFile } from "node:fs/promises";
 import type { Download, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { CHATGPT_SAMPLE } from "../server/test/helpers/chatgpt-sample.ts";
+import { OPEN_WEBUI_SAMPLE, OWUI_PNG_BASE64 } from "../server/test/helpers/open-webui-sample.ts";
+import { zipBuffer } from "../server/test/helpers/zip.ts";
 import { ParleyExport } from "../shared/src/exchange.ts";
 import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 import { screenshotOnFailure, useChatApp } from "./helpers/chat.ts";
@@ -37,16 +40,17 @@ describe.skipIf(skipBrowserTests)("export and import in Chromium", () => {
 
     const report = page.getByRole("status").filter({ hasText: "Imported 2 conversations." });
     await report.waitFor();
-    expect(
-      await report.getByRole("list", { name: "Imported" }).getByRole("listitem").allTextContents(),
-    ).toEqual(["Lisbon weekend (7 messages)", "Reverse a list in Python (2 messages)"]);
-    expect(
-      await report.getByRole("list", { name: "Left out" }).getByRole("listitem").allTextContents(),
-    ).toEqual([
-      "Lisbon weekend: Left out 1 image, 1 tool call, 1 tool message.",
-      "Reverse a list in Python: Left out 1 system message, 1 reasoning summary, 1 tool call, 1 tool message.",
-      "A photo: Nothing to import: it has no text messages. Left out 1 image.",
+    const imported = report.getByRole("list", { name: "Imported", exact: true });
+    expect(await imported.getByRole("link").allTextContents()).toEqual([
+      "Lisbon weekend",
+      "Reverse a list in Python",
     ]);
+    expect(
+      await report.getByRole("list", { name: "Left out of Lisbon weekend" }).textContent(),
+    ).toBe("Left out 1 image, 1 tool call, 1 tool message.");
+    expect(
+      await report.getByRole("list", { name: "Skipped" }).getByRole("listitem").allTextContents(),
+    ).toEqual(["A photo: Nothing to import: it has no text messages. Left out 1 image."]);
 
     // The sidebar lists them without a reload.
     await sidebar().getByRole("link", { name: "Lisbon weekend" }).waitFor();
@@ -122,9 +126,73 @@ describe.skipIf(skipBrowserTests)("export and import in Chromium", () => {
     expect(titles).toEqual(["# Reverse a list in Python", "# Lisbon weekend"]);
   });
 
+  it("imports ChatGPT's ZIP with its pictures, showing its progress", async () => {
+    const { page, server } = app;
+    screenshotOnFailure(() => page, "exchange-import-zip");
+    await page.goto(`${server.url}/settings`);
+    // Every state the import's status line goes through.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { importStatuses: string[] }).importStatuses = seen;
+      new MutationObserver(() => {
+        for (const status of document.querySelectorAll(".import-progress")) {
+          const text = status.textContent ?? "";
+          if (seen.at(-1) !== text) seen.push(text);
+        }
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    const png = Buffer.from(OWUI_PNG_BASE64, "base64");
+    const zip = await zipBuffer([
+      { name: "conversations.json", data: JSON.stringify(CHATGPT_SAMPLE) },
+      { name: "file-Xy9-photo.png", data: png, store: true },
+    ]);
+    await page.getByLabel("Import conversations").setInputFiles({
+      name: "chatgpt-export.zip",
+      mimeType: "application/zip",
+      buffer: zip,
+    });
+    const report = page.getByRole("status").filter({ hasText: "Imported 3 conversations." });
+    await report.waitFor();
+    const statuses = await page.evaluate(
+      () => (window as unknown as { importStatuses: string[] }).importStatuses,
+    );
+    expect(statuses[0]).toMatch(/^Uploading "chatgpt-export\.zip"… \d+%$/);
+    expect(await report.getByRole("list", { name: "Skipped" }).count()).toBe(0);
+
+    await report.getByRole("link", { name: "A photo" }).click();
+    await page.waitForURL(/\/c\/[^/]+$/);
+    const picture = page.getByRole("article", { name: "Your message" }).getByRole("img");
+    await expect.poll(() => picture.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1);
+  });
+
+  it("imports Open WebUI's export, both models' answers as branches", async () => {
+    const { page, server } = app;
+    screenshotOnFailure(() => page, "exchange-import-open-webui");
+    await page.goto(`${server.url}/settings`);
+    await page.getByLabel("Import conversations").setInputFiles({
+      name: "chat-export-1722000000000.json",
+      mimeType: "application/json",
+      buffer: Buffer.from(JSON.stringify(OPEN_WEBUI_SAMPLE)),
+    });
+    const report = page.getByRole("status").filter({ hasText: "Imported 3 conversations." });
+    await report.waitFor();
+    expect(
+      await report.getByRole("list", { name: "Skipped" }).getByRole("listitem").allTextContents(),
+    ).toEqual(["Only instructions: Nothing to import: it has no messages."]);
+    await report.getByRole("link", { name: "Sourdough starter" }).click();
+    await page.waitForURL(/\/c\/[^/]+$/);
+    // The newest branch is shown: the edited question, whose answer failed.
+    await expect
+      .poll(() => question().locator(".user-bubble").textContent())
+      .toBe("How long until it is ready?");
+    const answers = page.getByRole("article", { name: "Answer" });
+    expect(await position(answers.first())).toBe("2/2");
+  });
+
   it("says what is wrong with a file it cannot import", async () => {
-    const { page } = app;
+    const { page, server } = app;
     screenshotOnFailure(() => page, "exchange-import-error");
+    await page.goto(`${server.url}/settings`);
     await page.getByLabel("Import conversations").setInputFiles({
       name: "notes.json",
       mimeType: "application/json",
@@ -132,7 +200,7 @@ describe.skipIf(skipBrowserTests)("export and import in Chromium", () => {
     });
     await page
       .getByRole("alert")
-      .filter({ hasText: `Could not import: "notes.json" is neither a Parley export` })
+      .filter({ hasText: `Could not import: "notes.json" is not an export Parley knows` })
       .waitFor();
   });
 

@@ -2,7 +2,7 @@ import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 
 /** Everything the Parley server answers besides the SPA: the paths its history fallback skips. */
-const serverPaths = "^/(trpc|healthz|files|auth|api)(?=[/?]|$)";
+const serverPaths = "^/(trpc|healthz|files|imports|auth|api)(?=[/?]|$)";
 
 export default defineConfig({
   plugins: [react()],

@@ -17,6 +17,7 @@ import { createFileService } from "./files/service.ts";
 import { createFilesystemStore } from "./files/store.ts";
 import { registerFileRoutes } from "./http/files.ts";
 import { registerHealth } from "./http/health.ts";
+import { registerImportRoutes } from "./http/imports.ts";
 import { registerOidcRoutes } from "./http/oidc.ts";
 import { registerSpa } from "./http/spa.ts";
 import { registerSubscriptionStreams } from "./http/subscriptions.ts";
@@ -212,6 +213,12 @@ export async function buildApp(deps: AppDeps) {
   });
   registerHealth(app, db);
   await registerFileRoutes(app, { files, identity: services.identity, limits });
+  await registerImportRoutes(app, {
+    imports: chat.imports,
+    identity: services.identity,
+    limits,
+    maxBytes: config.importMaxBytes,
+  });
   registerOidcRoutes(app, {
     config,
     db,

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FILE_LIMITS, ModelCapabilities, ModelParameters } from "@parley/shared";
+import { EXCHANGE_LIMITS, FILE_LIMITS, ModelCapabilities, ModelParameters } from "@parley/shared";
 import { z } from "zod";
 
 /** The repository root: relative paths in settings are resolved against it, whatever the cwd. */
@@ -86,6 +86,12 @@ const EnvSchema = z.object({
     .int()
     .min(1)
     .default(FILE_LIMITS.maxBytes)
+    .describe("a whole number of bytes (at least 1)"),
+  IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(EXCHANGE_LIMITS.uploadBytes)
     .describe("a whole number of bytes (at least 1)"),
   DATABASE_URL: optional(PostgresUrl).describe("a postgres:// or postgresql:// URL"),
   REDIS_URL: optional(RedisUrl).describe("a redis:// or rediss:// URL"),
@@ -173,6 +179,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
     filesDir: e.FILES_DIR ? fromRoot(e.FILES_DIR) : resolve(dataDir, "files"),
     /** The largest upload accepted (413 above it). */
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    /** The largest file POST /imports accepts (413 above it). */
+    importMaxBytes: e.IMPORT_MAX_BYTES,
     redisUrl: e.REDIS_URL,
     /** Separates deployments sharing one Redis: every key and channel starts with it. */
     redisKeyPrefix: e.REDIS_KEY_PREFIX,

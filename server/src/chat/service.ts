@@ -17,6 +17,7 @@ import {
   type GenerationRunner,
 } from "./generations/runner.ts";
 import { createGenerationReader } from "./generations/stream.ts";
+import { createImportService } from "./import/index.ts";
 import { createMessageService } from "./messages.ts";
 import { createSettingsService, type SettingsService } from "./settings.ts";
 import { createShareService } from "./shares.ts";
@@ -71,13 +72,16 @@ export function createChatService(deps: {
   const messages = createMessageService(shared);
   const shares = createShareService({ ...shared, conversations });
   const exchange = createExchangeService(shared);
+  const imports = createImportService(shared);
 
   return {
     conversations,
     messages,
     shares,
-    /** Export (JSON, Markdown) and import (Parley, ChatGPT). */
+    /** Export (JSON, Markdown). */
     exchange,
+    /** Import from a file: Parley, ChatGPT (JSON or ZIP), Open WebUI, LibreChat, chatbot-ui. */
+    imports,
     generations: {
       stream: reader.stream,
       watchActive: reader.watchActive,

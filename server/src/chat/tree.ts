@@ -52,3 +52,34 @@ export function hasChildren(tree: Tree, id: string): boolean {
   for (const node of tree.values()) if (node.parentId === id) return true;
   return false;
 }
+
+/**
+ * The nodes reachable from the roots, parents first; among what may come next, the earliest
+ * (then the given order). Nodes in a loop are not reachable and are left out.
+ */
+export function treeOrder<T extends { id: string; parentId: string | null; createdAt: Date }>(
+  nodes: readonly T[],
+): T[] {
+  const children = new Map<string | null, { node: T; index: number }[]>();
+  nodes.forEach((node, index) => {
+    const siblings = children.get(node.parentId) ?? [];
+    siblings.push({ node, index });
+    children.set(node.parentId, siblings);
+  });
+  // A node's time for ordering is at least its parent's, so sorting by it keeps parents first.
+  const keyed: { node: T; time: number; depth: number; index: number }[] = [];
+  const stack = (children.get(null) ?? []).map((entry) => ({ ...entry, floor: 0, depth: 0 }));
+  const seen = new Set<string>();
+  while (stack.length > 0) {
+    const { node, index, floor, depth } = stack.pop() as (typeof stack)[number];
+    if (seen.has(node.id)) continue;
+    seen.add(node.id);
+    const time = Math.max(floor, node.createdAt.getTime());
+    keyed.push({ node, time, depth, index });
+    for (const child of children.get(node.id) ?? []) {
+      stack.push({ ...child, floor: time, depth: depth + 1 });
+    }
+  }
+  keyed.sort((a, b) => a.time - b.time || a.depth - b.depth || a.index - b.index);
+  return keyed.map((entry) => entry.node);
+}

@@ -6,10 +6,11 @@ import multipart from "@fastify/multipart";
 import { type FileError, type FileRef, isImageType, isTextType, Sha256 } from "@parley/shared";
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { CallerUser, IdentityService } from "../auth/identity.ts";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { IdentityService } from "../auth/identity.ts";
 import { cleanName, FileRejected, type FileService, formatBytes } from "../files/service.ts";
 import { type Limits, rateLimitHook } from "../limits/index.ts";
+import { callerLookup } from "./caller.ts";
 
 /**
  * Private, and revalidated on every use: access can end (sign-out, a revoked share), and the
@@ -23,22 +24,7 @@ export async function registerFileRoutes(
 ) {
   const { files, identity, limits } = deps;
 
-  /** Who is calling, as the tRPC context reads it (a refreshed or cleared cookie is passed on). */
-  async function callerOf(request: FastifyRequest, reply: FastifyReply) {
-    const { caller, setCookie } = await identity.authenticate(request.headers);
-    if (setCookie) reply.header("set-cookie", setCookie);
-    return caller;
-  }
-
-  /** The caller, or a new guest for a visitor with no session (as ownerProcedure does). */
-  async function ownerOf(request: FastifyRequest, reply: FastifyReply): Promise<CallerUser> {
-    const { user } = await callerOf(request, reply);
-    if (user) return user;
-    const client = { ip: request.ip, userAgent: request.headers["user-agent"] ?? null };
-    const guest = await identity.startGuest(client);
-    reply.header("set-cookie", guest.cookie);
-    return guest.user;
-  }
+  const { callerOf, ownerOf } = callerLookup(identity);
 
   // Encapsulated: the multipart parser exists for these routes only.
   await app.register(async (scope) => {
@@ -123,7 +109,7 @@ export async function registerFileRoutes(
   });
 }
 
-function fail(reply: FastifyReply, statusCode: number, message: string) {
+export function fail(reply: FastifyReply, statusCode: number, message: string) {
   const body: FileError = { statusCode, error: ERROR_NAMES[statusCode] ?? "Error", message };
   return reply.code(statusCode).send(body);
 }
@@ -132,7 +118,7 @@ function notFound(reply: FastifyReply) {
   return fail(reply, 404, "No such file.");
 }
 
-function failWith(reply: FastifyReply, error: unknown) {
+export function failWith(reply: FastifyReply, error: unknown) {
   if (error instanceof FileRejected) return fail(reply, error.status, error.message);
   if (error instanceof TRPCError) {
     return fail(reply, getHTTPStatusCodeFromError(error), error.message);

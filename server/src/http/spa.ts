@@ -13,7 +13,7 @@ export async function registerSpa(app: FastifyInstance, dir: string) {
     await app.register(fastifyStatic, { root: dir, wildcard: false, index: "index.html" });
   }
   app.setNotFoundHandler((request, reply) => {
-    const isApi = /^\/(trpc|api|files|auth|healthz|metrics)(\/|$)/.test(request.url);
+    const isApi = /^\/(trpc|api|files|imports|auth|healthz|metrics)(\/|$)/.test(request.url);
     const wantsHtml = request.headers.accept?.includes("text/html") ?? false;
     if (request.method !== "GET" || isApi || !wantsHtml) {
       return reply.code(404).send({ error: "Not Found", path: request.url });

@@ -7,7 +7,7 @@
 /** Seconds since 1970, as ChatGPT writes times. */
 const T0 = 1_717_236_000.123; // 2024-06-01 10:00:00.123 UTC
 
-interface NodeSpec {
+export interface NodeSpec {
   id: string;
   parent: string | null;
   children: string[];
@@ -48,7 +48,7 @@ function node(spec: NodeSpec) {
 
 const text = (...parts: string[]) => ({ content_type: "text", parts });
 
-function conversation(spec: {
+export function conversation(spec: {
   id: string;
   title: string;
   created: number;

@@ -75,13 +75,13 @@ export const conversationsRouter = router({
   import: ownerProcedure
     .meta({
       description:
-        "Import a Parley export or ChatGPT's conversations.json, branches kept; reports what was skipped.",
+        "Import a JSON export (Parley, ChatGPT, Open WebUI, LibreChat, chatbot-ui), branches kept; small files only (large ones and ZIPs: POST /imports).",
     })
     .input(ImportInput)
     .output(ImportOutput)
     .mutation(async ({ ctx, input }) => {
       await ctx.limits.checkUploadLimit(ctx.client.ip);
-      return ctx.chat.exchange.import(ctx.owner.id, input);
+      return ctx.chat.imports.importText(ctx.owner.id, input);
     }),
 
   deleteAll: ownerProcedure

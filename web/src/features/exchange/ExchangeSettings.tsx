@@ -1,15 +1,22 @@
 import { EXCHANGE_LIMITS, type ImportOutput } from "@parley/shared";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useQueryClient } from "@tanstack/react-query";
 import { type ChangeEvent, useId, useState } from "react";
 import { Link } from "../../app/router.tsx";
 import { useTRPC } from "../../trpc.ts";
 import { messageOf } from "../chat/errors.ts";
 import { titleOf } from "../conversations/groups.ts";
 import { ExportButton, ExportFailure } from "./ExportButton.tsx";
+import { type ImportProgress, uploadImport } from "./uploadImport.ts";
 import { useExport } from "./useExport.ts";
 import "./exchange.css";
 
-const LIMIT_MB = EXCHANGE_LIMITS.importChars / 1024 / 1024;
+const LIMIT_MB = EXCHANGE_LIMITS.uploadBytes / 1024 / 1024;
+
+type ImportState =
+  | { step: "idle" }
+  | { step: "running"; name: string; progress: ImportProgress }
+  | { step: "done"; report: ImportOutput }
+  | { step: "failed"; message: string };
 
 /** Settings → Export and import: every conversation out as JSON or Markdown; a file back in. */
 export function ExchangeSettings() {
@@ -17,13 +24,7 @@ export function ExchangeSettings() {
   const queryClient = useQueryClient();
   const ids = { heading: useId(), file: useId(), hint: useId() };
   const exporter = useExport();
-  const [readError, setReadError] = useState<string | null>(null);
-  const importer = useMutation(
-    trpc.conversations.import.mutationOptions({
-      // The sidebar lists the new conversations.
-      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.conversations.pathKey() }),
-    }),
-  );
+  const [state, setState] = useState<ImportState>({ step: "idle" });
 
   const onFile = async (event: ChangeEvent<HTMLInputElement>) => {
     const input = event.target;
@@ -31,21 +32,20 @@ export function ExchangeSettings() {
     // Picking the same file again (after fixing it) must fire another change.
     input.value = "";
     if (!file) return;
-    importer.reset();
-    setReadError(null);
-    const tooLarge = `"${file.name}" is too large to import (the limit is ${LIMIT_MB} MB).`;
-    // A character takes at least one byte: only a file this large is surely over the limit.
-    if (file.size > 3 * EXCHANGE_LIMITS.importChars) return setReadError(tooLarge);
+    const name = file.name;
+    setState({ step: "running", name, progress: { phase: "uploading", fraction: 0 } });
     try {
-      const content = await file.text();
-      if (content.length > EXCHANGE_LIMITS.importChars) return setReadError(tooLarge);
-      importer.mutate({ content, filename: file.name });
+      const report = await uploadImport(file, (progress) =>
+        setState({ step: "running", name, progress }),
+      );
+      setState({ step: "done", report });
     } catch (cause) {
-      setReadError(`Could not read "${file.name}": ${messageOf(cause)}`);
+      setState({ step: "failed", message: messageOf(cause) });
+    } finally {
+      // The sidebar lists the new conversations (also those imported before a failure).
+      void queryClient.invalidateQueries({ queryKey: trpc.conversations.pathKey() });
     }
   };
-
-  const error = readError ?? (importer.error ? messageOf(importer.error) : null);
 
   return (
     <section className="form-section" aria-labelledby={ids.heading}>
@@ -70,30 +70,44 @@ export function ExchangeSettings() {
       <div className="form-field">
         <label htmlFor={ids.file}>Import conversations</label>
         <p id={ids.hint} className="form-hint">
-          A Parley export (.json), or <code>conversations.json</code> from ChatGPT's data export
-          (Settings → Data controls → Export data). Branches are kept. Up to {LIMIT_MB} MB.
+          A Parley export, ChatGPT's data export (the ZIP, or <code>conversations.json</code> from
+          it), or an export from Open WebUI, LibreChat or chatbot-ui. Branches are kept. Up to{" "}
+          {LIMIT_MB} MB unless your server sets another limit.
         </p>
         <input
           id={ids.file}
           type="file"
-          accept=".json,application/json"
+          accept=".json,.zip,application/json,application/zip"
           aria-describedby={ids.hint}
-          disabled={importer.isPending}
+          disabled={state.step === "running"}
           onChange={(event) => void onFile(event)}
         />
-        {importer.isPending && (
-          <p role="status" className="muted">
-            Importing…
-          </p>
-        )}
-        {error && (
+        {state.step === "running" && <ImportRunning name={state.name} progress={state.progress} />}
+        {state.step === "failed" && (
           <p role="alert" className="form-error">
-            Could not import: {error}
+            Could not import: {state.message}
           </p>
         )}
-        {importer.data && <ImportReport report={importer.data} />}
+        {state.step === "done" && <ImportReport report={state.report} />}
       </div>
     </section>
+  );
+}
+
+function ImportRunning({ name, progress }: { name: string; progress: ImportProgress }) {
+  const uploading = progress.phase === "uploading";
+  const label = uploading
+    ? `Uploading "${name}"… ${Math.round(progress.fraction * 100)}%`
+    : `Importing… ${progress.done.toLocaleString()} of ${progress.total.toLocaleString()} conversations`;
+  return (
+    <div role="status" className="import-progress">
+      <span>{label}</span>
+      <progress
+        aria-label={uploading ? "Upload" : "Import"}
+        max={1}
+        value={uploading ? progress.fraction : progress.total ? progress.done / progress.total : 0}
+      />
+    </div>
   );
 }
 
@@ -114,17 +128,29 @@ function ImportReport({ report }: { report: ImportOutput }) {
               <span className="muted">
                 ({item.messages === 1 ? "1 message" : `${item.messages.toLocaleString()} messages`})
               </span>
+              {item.notes.length > 0 && (
+                <ul aria-label={`Left out of ${titleOf(item)}`} className="import-notes">
+                  {item.notes.map((note) => (
+                    <li key={note}>{note}</li>
+                  ))}
+                </ul>
+              )}
             </li>
           ))}
         </ul>
       )}
       {report.skipped.length > 0 && (
         <>
-          <h3>Left out</h3>
-          <ul aria-label="Left out">
+          <h3>
+            Skipped{" "}
+            {report.skipped.length === 1
+              ? "1 conversation"
+              : `${report.skipped.length.toLocaleString()} conversations`}
+          </h3>
+          <ul aria-label="Skipped">
             {report.skipped.map((item, index) => (
-              // The same title may appear more than once (several notes for one conversation).
-              // biome-ignore lint/suspicious/noArrayIndexKey: the list never reorders.
+              // Titles may repeat, and the list never reorders.
+              // biome-ignore lint/suspicious/noArrayIndexKey: see above.
               <li key={index}>
                 <strong>{item.title}</strong>: {item.reason}
               </li>

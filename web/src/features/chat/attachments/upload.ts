@@ -62,7 +62,8 @@ export function uploadFile(
   });
 }
 
-function parseJson(text: string): unknown {
+/** The JSON in a response body, or undefined when there is none. */
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

@@ -1,0 +1,23 @@
+// A conversation's message tree as people see it, for comparing whole trees in tests.
+
+import type { Message } from "@parley/shared";
+
+export interface Shape {
+  role: string;
+  content: string;
+  files: { sha256: string; name: string }[];
+  children: Shape[];
+}
+
+/** Roles, text, files, and the children of each in sibling order. */
+export function shape(messages: readonly Message[], parentId: string | null = null): Shape[] {
+  // conversations.get sends siblings oldest first, which is the order of their branches.
+  return messages
+    .filter((message) => message.parentId === parentId)
+    .map((message) => ({
+      role: message.role,
+      content: message.content,
+      files: message.files.map(({ sha256, name }) => ({ sha256, name })),
+      children: shape(messages, message.id),
+    }));
+}
