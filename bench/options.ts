@@ -59,7 +59,7 @@ const FLAGS = {
   },
   subscribe: {
     env: "BENCH_SUBSCRIBE",
-    default: "after-send",
+    default: "with-send",
     help: "after-send, or with-send (by message id)",
   },
   "stream-timeout": { env: "BENCH_STREAM_TIMEOUT_MS", default: "60000", help: "per stream (ms)" },
@@ -162,7 +162,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     databases,
     instances,
     redis,
-    subscribe: subscribe ?? "after-send",
+    subscribe: subscribe ?? "with-send",
     streamTimeoutMs: whole("stream-timeout", 100, 3_600_000),
     maxSeconds: whole("max-seconds", 1, 36_000),
     out: raw("out"),

@@ -255,11 +255,11 @@ export async function subscribe(
 export type SubscribeWhen = "after-send" | "with-send";
 
 /**
- * Sends the message and opens the answer's stream. `after-send` is today's flow: send, then
- * subscribe by the generation id it returns. `with-send` is the flow issue 11 (item 4) brings:
- * the client chooses the answer's message id, subscribes by it and sends at the same time,
- * saving a round trip (`messages.send` input `assistantMessageId`, `generations.stream` input
- * `{ messageId }`); Parley refuses those inputs until that lands.
+ * Sends the message and opens the answer's stream. `with-send` (the web app's and scripts'
+ * way): the client chooses the answer's message id, subscribes by it and sends at the same
+ * time (`messages.send` input `assistantMessageId`, `generations.stream` input
+ * `{ messageId }`). `after-send`: send, then subscribe by the generation id it returns (one
+ * round trip more).
  */
 async function sendAndSubscribe(
   session: ParleySession,
