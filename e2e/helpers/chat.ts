@@ -20,6 +20,8 @@ export type { ChatServer };
 export interface ChatAppOptions extends BrowserAppOptions {
   /** The server's settings; its mock model is always the fast one of startChatServer. */
   server?: Omit<TestServerOptions, "mock">;
+  /** Starts the server(s) otherwise than startChatServer(server) (several behind nginx, say). */
+  start?: () => Promise<ChatServer>;
   /** Every page's default timeout for waits (Playwright's own is 30 s). */
   timeout?: number;
   /** Makes a visitor otherwise than newChatVisitor (`errors` is the app's). */
@@ -33,9 +35,9 @@ export type ChatApp = BrowserApp<ChatServer>;
  * browser for the file's tests, with a chat visitor (see useBrowserApp): registers the hooks.
  */
 export function useChatApp(options: ChatAppOptions = {}): ChatApp {
-  const { server, timeout, visit } = options;
+  const { server, timeout, visit, start } = options;
   return useBrowserApp(
-    () => startChatServer(server),
+    start ?? (() => startChatServer(server)),
     visit ??
       (async (browser, errors) => {
         const visitor = await newChatVisitor(browser, errors);

@@ -106,6 +106,11 @@ export async function buildApp(deps: AppDeps) {
       },
     },
     genReqId: () => randomUUID(),
+    trustProxy:
+      typeof config.trustProxy === "number"
+        ? // That many proxies in front: believe the addresses they add.
+          (_address: string, hop: number) => hop < (config.trustProxy as number)
+        : config.trustProxy,
     // Batched tRPC calls put every procedure name in the path.
     routerOptions: { maxParamLength: 5_000 },
     // close() must not wait for open SSE streams: drop every connection so streams end.

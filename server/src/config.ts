@@ -109,6 +109,13 @@ const EnvSchema = z.object({
     .describe("one of fatal, error, warn, info, debug, trace, silent"),
   WEB_DIST_DIR: z.string().min(1).default("web/dist").describe("a directory path"),
   PANEL: z.enum(["admin", "open"]).default("admin").describe("admin or open"),
+  TRUST_PROXY: optional(
+    z.union([
+      z.enum(["true"]).transform(() => true as const),
+      z.coerce.number().int().min(1).max(10),
+      z.string().regex(/^[\d.:a-fA-F/]+(,\s*[\d.:a-fA-F/]+)*$/),
+    ]),
+  ).describe("true, a number of proxies, or comma-separated proxy addresses or CIDR ranges"),
 
   // Chat engine
   GENERATION_IDLE_TIMEOUT_SECONDS: z.coerce
@@ -190,6 +197,11 @@ export function parseConfig(env: Record<string, string | undefined>) {
     webDistDir: fromRoot(e.WEB_DIST_DIR),
     /** Who may use the API panel (/panel) in production: admins only, or everyone. */
     panel: e.PANEL,
+    /**
+     * Which proxies' X-Forwarded-For to believe (Fastify's trustProxy): behind nginx, the
+     * client's address (per-IP limits, logs) is the one nginx saw, not nginx's.
+     */
+    trustProxy: e.TRUST_PROXY ?? false,
     chat: {
       /** An upstream silent this long (before or between tokens) fails the generation. */
       idleTimeoutMs: e.GENERATION_IDLE_TIMEOUT_SECONDS * 1000,

@@ -2,9 +2,14 @@
 // streams, resumes and stops any answer, knows who is running what, forgets signed-out
 // sessions at once, and ends the answers of an instance that died.
 
-import { createServer } from "node:net";
+import { spawn } from "node:child_process";
+import { mkdtemp } from "node:fs/promises";
+import { createServer, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { GenerationEvent } from "@parley/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT_DIR } from "../src/config.ts";
 import { seededRandom } from "../src/llm/mock/behaviour.ts";
 import {
   createSharedDatabase,
@@ -371,4 +376,157 @@ describe.runIf(redisUrl)("an OIDC sign-in across instances", () => {
     const me = await createClient(b.url, { jar }).auth.me.query();
     expect(me.user).toMatchObject({ email: "across@example.com" });
   });
+});
+
+/** A TCP relay to Redis that a test can cut (every connection dropped, none taken) and mend. */
+function redisRelay(target: URL) {
+  const sockets = new Set<Socket>();
+  let open = true;
+  const server = createServer((client) => {
+    if (!open) return client.destroy();
+    const upstream = new Socket();
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      socket.on("error", () => {});
+    }
+    upstream.connect(Number(target.port || 6379), target.hostname);
+    client.pipe(upstream).pipe(client);
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  return {
+    listen: () =>
+      new Promise<string>((resolve) =>
+        server.listen(0, "127.0.0.1", () => {
+          const address = server.address();
+          if (!address || typeof address === "string") throw new Error("no address");
+          resolve(`redis://127.0.0.1:${address.port}`);
+        }),
+      ),
+    cut() {
+      open = false;
+      for (const socket of sockets) socket.destroy();
+    },
+    mend() {
+      open = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe.runIf(redisUrl)("Redis going away", () => {
+  let database: SharedDatabase;
+  let relay: ReturnType<typeof redisRelay>;
+  let a: ChatServer;
+  let b: ChatServer;
+
+  beforeAll(async () => {
+    database = await createSharedDatabase();
+    relay = redisRelay(new URL(redisUrl as string));
+    const env = { ...sharedSettings(await relay.listen()) };
+    [a, b] = await Promise.all([
+      startChatServer({ database, env, chat: { idleTimeoutMs: 10_000 } }),
+      startChatServer({ database, env, chat: { idleTimeoutMs: 10_000 } }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await relay?.close();
+    await database?.close();
+  });
+
+  it("finishes and saves answers; subscribers elsewhere are told to reload; service comes back", async () => {
+    const { clients } = person(a, b);
+    const [onA, onB] = clients as [Client, Client];
+    const conversationId = await newConversation(onA);
+    const sent = await onA.messages.send.mutate({
+      conversationId,
+      content: "[[mock tokens=300 delay=5]] Through an outage",
+    });
+    const here: StreamedEvent[] = [];
+    const there: StreamedEvent[] = [];
+    const onHere = readStream(
+      onA,
+      { generationId: sent.generationId },
+      { onEvent: (event) => here.push(event) },
+    );
+    const onThere = readStream(
+      onB,
+      { generationId: sent.generationId },
+      { onEvent: (event) => there.push(event) },
+    );
+    await eventually(() => expect(textOf(there).length).toBeGreaterThan(50));
+    relay.cut();
+
+    // Elsewhere: an ending that says to reload, at once, and no reconnecting.
+    const elsewhere = await onThere;
+    expect(elsewhere.end).toBe("complete");
+    expect(elsewhere.events.at(-1)?.event).toMatchObject({ type: "error", code: "unreadable" });
+    // Here: the whole answer, saved.
+    const { events } = await onHere;
+    const final = finalOf(events);
+    expect(final.interrupted).toBe(false);
+    const conversation = await onB.conversations.get.query({ id: conversationId });
+    expect(conversation.messages.find(({ id }) => id === sent.assistantMessageId)).toMatchObject({
+      content: final.text,
+      interrupted: false,
+    });
+
+    relay.mend();
+    // Back: sent on A, streamed on B again.
+    await eventually(async () => {
+      const next = await onA.messages.send.mutate({
+        conversationId,
+        content: "[[mock tokens=20]] After the outage",
+      });
+      const streamed = await readStream(onB, { generationId: next.generationId });
+      expect(finalOf(streamed.events).interrupted).toBe(false);
+    }, 20_000);
+    // Nothing stays listed as running.
+    await eventually(async () => {
+      const active = await new Promise<unknown[]>((resolve) => {
+        const subscription = onB.generations.active.subscribe(undefined, {
+          onData: ({ generations }) => {
+            subscription.unsubscribe();
+            resolve(generations);
+          },
+        });
+      });
+      expect(active).toEqual([]);
+    }, 15_000);
+  });
+});
+
+describe("starting with REDIS_URL set and Redis away", () => {
+  it("says so in one line and exits 1", async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ["--import", "tsx", "server/src/main.ts"], {
+      cwd: ROOT_DIR,
+      env: {
+        PATH: process.env.PATH,
+        PORT: "0",
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "warn",
+        DATA_DIR: await mkdtemp(join(tmpdir(), "parley-no-redis-")),
+        REDIS_URL: `redis://127.0.0.1:${port}`,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr?.on("data", (chunk) => {
+      stderr += String(chunk);
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(code).toBe(1);
+    const lines = stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      new RegExp(`^Redis at redis://127\\.0\\.0\\.1:${port} is unreachable`),
+    );
+  }, 60_000);
 });

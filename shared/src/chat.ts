@@ -271,6 +271,11 @@ export const GenerationErrorCode = z.enum([
   "empty",
   /** Parley itself failed. */
   "internal",
+  /**
+   * Not a failure of the answer: this stream could not be read here (the instance lost Redis,
+   * say). The answer goes on being written and saved; reload the conversation to see it.
+   */
+  "unreadable",
 ]);
 export type GenerationErrorCode = z.infer<typeof GenerationErrorCode>;
 

@@ -194,8 +194,22 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
     }
   }
 
-  async function ownerChanged(ownerId: string) {
-    await redis.publish(channel("running"), ownerId);
+  /** Ends that could not reach Redis, told again with the next heartbeat. */
+  const unfinishedEnds = new Map<string, GenerationInfo>();
+
+  async function endInRedis(ended: GenerationInfo) {
+    const { generationId } = ended;
+    await redis
+      .multi()
+      .xadd(key.events(generationId), "*", "end", "1")
+      .pexpire(key.events(generationId), ttlMs)
+      .pexpire(key.info(generationId), ttlMs)
+      .pexpire(key.message(ended.messageId), ttlMs)
+      .del(key.writing(ended.messageId))
+      .hdel(key.running(ended.ownerId), generationId)
+      .srem(key.instance(instanceId), generationId)
+      .publish(channel("running"), ended.ownerId)
+      .exec();
   }
 
   function wake(log: RemoteLog) {
@@ -400,6 +414,10 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
 
   async function heartbeat() {
     await redis.zadd(key.instances, Date.now(), instanceId);
+    for (const [generationId, ended] of unfinishedEnds) {
+      await endInRedis(ended);
+      unfinishedEnds.delete(generationId);
+    }
   }
   await heartbeat();
   const timers = [
@@ -420,8 +438,8 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
     instanceId,
 
     async begin(info) {
-      await local.begin(info);
       const wire = toWire(info);
+      // Redis first: a generation Redis never heard of must not begin here either.
       await redis
         .multi()
         .set(key.info(info.generationId), wire, "PX", MAX_LOG_AGE_MS)
@@ -432,6 +450,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
         .publish(channel("running"), info.ownerId)
         .publish(channel("begun"), info.messageId)
         .exec();
+      await local.begin(info);
     },
 
     append(generationId, event) {
@@ -451,17 +470,13 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
       if (outgoing.has(generationId)) flushing = flushing.then(flush);
       await flushing;
       brokenLogs.delete(generationId);
-      await redis
-        .multi()
-        .xadd(key.events(generationId), "*", "end", "1")
-        .pexpire(key.events(generationId), ttlMs)
-        .pexpire(key.info(generationId), ttlMs)
-        .pexpire(key.message(ended.messageId), ttlMs)
-        .del(key.writing(ended.messageId))
-        .hdel(key.running(ended.ownerId), generationId)
-        .srem(key.instance(instanceId), generationId)
-        .exec();
-      await ownerChanged(ended.ownerId);
+      try {
+        await endInRedis(ended);
+      } catch (error) {
+        // Redis is away: the end is told once it is back (see heartbeat).
+        unfinishedEnds.set(generationId, ended);
+        throw error;
+      }
     },
 
     info,

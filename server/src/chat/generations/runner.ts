@@ -151,10 +151,20 @@ export function createGenerationRunner(deps: {
       (error) => spec.log.warn({ err: error, generationId: id }, "checkpoint failed"),
     );
     let idle: NodeJS.Timeout | undefined;
+    let lastHeard = performance.now();
     const resetIdle = () => {
+      lastHeard = performance.now();
       clearTimeout(idle);
-      idle = setTimeout(() => abort(generation, "timeout"), options.idleTimeoutMs);
+      idle = setTimeout(checkIdle, options.idleTimeoutMs);
     };
+    // Timers run before the loop reads sockets: after a stall (a busy event loop), what the
+    // upstream sent meanwhile is read first, and only real silence fails the answer.
+    const checkIdle = () =>
+      setImmediate(() => {
+        const silent = performance.now() - lastHeard;
+        if (silent >= options.idleTimeoutMs) abort(generation, "timeout");
+        else idle = setTimeout(checkIdle, options.idleTimeoutMs - silent);
+      });
 
     let outcome: Outcome;
     try {
@@ -365,9 +375,12 @@ export function createGenerationRunner(deps: {
     /** Of `messageIds`, one that a generation is writing right now. */
     writing: (messageIds: readonly string[]) => bus.writing(messageIds),
 
-    /** The messages the owner's running generations write, with the generation of each. */
+    /**
+     * The messages the owner's running generations write, with the generation of each; none
+     * when the bus cannot say (Redis away): the conversation still reads, without live answers.
+     */
     async writers(ownerId: string): Promise<Map<string, string>> {
-      const all = await bus.running(ownerId);
+      const all = await bus.running(ownerId).catch(() => []);
       return new Map(all.map((info) => [info.messageId, info.generationId]));
     },
 

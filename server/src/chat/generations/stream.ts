@@ -122,8 +122,8 @@ function unreadable(generationId: string, error: unknown, log: Logger): Streamed
     seq: null,
     event: {
       type: "error",
-      code: "internal",
-      message: "This answer's stream could not be read; reload the conversation to see it.",
+      code: "unreadable",
+      message: "This answer's stream could not be read here; reload the conversation to see it.",
     },
   };
 }
