@@ -15,6 +15,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { Db } from "../db/client.ts";
 import type { ModelRoute } from "../llm/registry.ts";
 import { streamCompletion, type UpstreamRequest } from "../llm/stream.ts";
+import type { GenerationObserver } from "../metrics/index.ts";
 import type { EventLog, GenerationMeta } from "./event-log/index.ts";
 import { padFor } from "./padding.ts";
 import { generateTitle } from "./titles.ts";
@@ -76,8 +77,9 @@ export function createGenerationRunner(deps: {
   db: Db;
   events: EventLog;
   options: GenerationOptions;
+  observer?: GenerationObserver; // [observer]
 }) {
-  const { db, events, options } = deps;
+  const { db, events, options, observer } = deps; // [observer]
   const running = new Map<string, Running>();
   const byMessage = new Map<string, Running>();
   /** Per owner, the `generations.active` watchers to wake on a change. */
@@ -159,6 +161,8 @@ export function createGenerationRunner(deps: {
     };
 
     let outcome: Outcome;
+    let upstreamError: unknown; // [observer]
+    observer?.started(spec.model); // [observer]
     try {
       resetIdle();
       for await (const part of streamCompletion(spec.route, spec.request, controller.signal)) {
@@ -189,6 +193,7 @@ export function createGenerationRunner(deps: {
       }
       outcome = ending(generation, finished, answered);
     } catch (error) {
+      upstreamError = error; // [observer]
       outcome =
         controller.signal.aborted && !finished
           ? ending(generation, finished, answered)
@@ -200,6 +205,16 @@ export function createGenerationRunner(deps: {
     } finally {
       clearTimeout(idle);
     }
+    // [observer] (to the closing line)
+    observer?.ended({
+      model: spec.model,
+      outcome: outcome.kind,
+      errorCode: outcome.kind === "failed" ? outcome.code : undefined,
+      error: upstreamError,
+      durationMs: performance.now() - started,
+      timeToFirstTokenMs,
+      outputTokens: usage?.outputTokens,
+    }); // [observer]
 
     // A cut-short answer does not wait for its title; a finished one waits a little at most.
     const titleGrace = setTimeout(
@@ -385,12 +400,15 @@ export function createGenerationRunner(deps: {
         return;
       }
       if (!meta || meta.ownerId !== ownerId) throw notFound();
+      observer?.subscriberOpened(); // [observer]
       try {
         for await (const { seq, event } of events.follow(generationId, from, signal)) {
           yield tracked(`${generationId}:${seq}`, padded(event));
         }
       } catch (error) {
         yield unreadable(generationId, error, log);
+      } finally {
+        observer?.subscriberClosed(); // [observer]
       }
     },
 

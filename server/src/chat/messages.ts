@@ -12,7 +12,7 @@ import type { Prisma } from "../db/generated/client.ts";
 import { attachmentParts, checkModelTakes, userContent } from "../files/prompt.ts";
 import { readRecordedPrompt, recordPrompt } from "../files/recorded-prompt.ts";
 import { buildRequest, type PromptMessage, type PromptPart } from "../llm/stream.ts";
-import { badRequest, limitReached, notFound } from "./errors.ts";
+import { badRequest, limitReached, modelUnavailable, notFound } from "./errors.ts";
 import { promptMessages } from "./prompt.ts";
 import { ownedConversation } from "./records.ts";
 import type { ChatParts } from "./service.ts";
@@ -51,6 +51,8 @@ export function createMessageService(deps: ChatParts) {
         `The model "${conversation.model}" is no longer available; pick another for this conversation.`,
       );
     }
+    const down = models.unavailable(conversation.model); // [provider down: refuse, write nothing]
+    if (down) throw modelUnavailable(conversation.model, down); // [provider down]
     const nodes = await db.message.findMany({
       where: { conversationId: conversation.id },
       select: { id: true, parentId: true, role: true, content: true, reasoning: true },

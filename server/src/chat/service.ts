@@ -5,6 +5,7 @@ import { LIMITS, type Limits } from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import type { FileService } from "../files/service.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
+import type { GenerationObserver } from "../metrics/index.ts";
 import { createConversationService } from "./conversations.ts";
 import { DEFAULT_LOG_TTL_MS, type EventLog } from "./event-log/index.ts";
 import { createMemoryEventLog } from "./event-log/memory.ts";
@@ -45,6 +46,8 @@ export function createChatService(deps: {
   /** The event log; in memory (with `options.logTtlMs`) when omitted. */
   events?: EventLog;
   options?: Partial<ChatOptions>;
+  /** Told about each generation (metrics, provider health). */
+  observer?: GenerationObserver;
 }) {
   const options: ChatOptions = {
     ...DEFAULT_GENERATION_OPTIONS,
@@ -54,7 +57,7 @@ export function createChatService(deps: {
   };
   const { db, models } = deps;
   const events = deps.events ?? createMemoryEventLog({ ttlMs: options.logTtlMs });
-  const runner = createGenerationRunner({ db, events, options });
+  const runner = createGenerationRunner({ db, events, options, observer: deps.observer });
   const settings = createSettingsService({ db, models });
   const shared: ChatParts = {
     db,
