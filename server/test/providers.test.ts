@@ -202,7 +202,10 @@ async function fakeProvider(answer: "hang" | { status: number; type: string; bod
   };
 }
 
-describe("listings that do not give models", () => {
+/** For tests that start a server of their own: slow on a busy machine. */
+const WITH_SERVER = { timeout: 60_000 };
+
+describe("listings that do not give models", WITH_SERVER, () => {
   const started: { close(): Promise<void> }[] = [];
   // One database for the file's servers: none of them gets a list to keep.
   let database: TestDatabase;
@@ -281,7 +284,7 @@ describe("listings that do not give models", () => {
   }, 60_000);
 });
 
-describe("GET /readyz", () => {
+describe("GET /readyz", WITH_SERVER, () => {
   const redisUrl = testRedisUrl();
   const started: { close(): Promise<void> }[] = [];
   let database: TestDatabase;
