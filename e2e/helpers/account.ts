@@ -1,11 +1,11 @@
 // Helpers for the account and settings browser tests: a server and a browser per file, a
 // typed API client sharing the page's cookies, request counting, and evidence on failure.
 
-import { createServer } from "node:net";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import {
   CookieJar,
   createClient,
+  freePort,
   startTestServer,
   type TestServer,
   type TestServerOptions,
@@ -18,6 +18,7 @@ import {
 } from "./browser.ts";
 
 export { screenshotOnFailure } from "./browser.ts";
+export { freePort };
 export type Client = TestServer["client"];
 
 export interface AccountAppOptions extends BrowserAppOptions {
@@ -110,14 +111,4 @@ export async function signUpInBrowser(
     const heading = document.querySelector("main h1");
     return heading !== null && heading.textContent !== "Create an account";
   });
-}
-
-/** A port that was free a moment ago, for a server whose public URL must be known first. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === "string") throw new Error("no TCP address");
-  return address.port;
 }

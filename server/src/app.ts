@@ -15,16 +15,20 @@ import type { Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
 import { createFileService } from "./files/service.ts";
 import { createFilesystemStore } from "./files/store.ts";
+import { registerChatApi } from "./http/chat-api.ts";
 import { registerFileRoutes } from "./http/files.ts";
-import { registerHealth } from "./http/health.ts";
+import { registerHealth, registerReadiness } from "./http/health.ts";
 import { registerImportRoutes } from "./http/imports.ts";
+import { registerMetrics, registerRequestMetrics } from "./http/metrics.ts";
 import { registerOidcRoutes } from "./http/oidc.ts";
 import { registerSpa } from "./http/spa.ts";
 import { registerSubscriptionStreams } from "./http/subscriptions.ts";
 import { registerTrpcBodyLimits } from "./http/trpc-body-limit.ts";
 import { createLimits } from "./limits/index.ts";
 import type { MockUpstream } from "./llm/mock/index.ts";
+import type { ProviderOptions } from "./llm/providers.ts";
 import { createModelRegistry } from "./llm/registry.ts";
+import { createMetrics, observers } from "./metrics/index.ts";
 import { connectRedis, redisConnector } from "./redis.ts";
 import {
   createCallerFactory,
@@ -47,6 +51,8 @@ export interface AppDeps {
   logDestination?: DestinationStream;
   /** Chat engine settings: timeouts, log expiry, limits (tests shorten them). */
   chat?: Partial<ChatOptions>;
+  /** How often providers are checked, and how long a listing may take (tests shorten them). */
+  providers?: Partial<ProviderOptions>;
 }
 
 /**
@@ -119,6 +125,8 @@ export async function buildApp(deps: AppDeps) {
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
+  const metrics = createMetrics();
+  registerRequestMetrics(app, metrics);
 
   const callers = createCallerCache();
   const tokens = createTokenService(db, { callers });
@@ -126,6 +134,7 @@ export async function buildApp(deps: AppDeps) {
     config,
     keyPrefix: `${deps.redisKeyPrefix ?? config.redisKeyPrefix}:limits`,
     onRedisError: (error) => app.log.warn({ err: error }, "rate limits: Redis unavailable"),
+    onLimited: (limit) => metrics.rateLimited(limit),
   });
   app.addHook("onClose", () => limits.close());
   const auth = createLucia(db, config.identity);
@@ -136,7 +145,15 @@ export async function buildApp(deps: AppDeps) {
     });
   }, SESSION_PURGE_INTERVAL_MS).unref();
   app.addHook("onClose", async () => clearInterval(purge));
-  const registry = await createModelRegistry(config, { mock: deps.mock });
+  const registry = await createModelRegistry(config, {
+    mock: deps.mock,
+    db,
+    log: app.log,
+    providers: deps.providers,
+  });
+  app.addHook("onClose", () => registry.close());
+  // Metrics and provider health hear how every generation and chat route request went.
+  const observer = observers(metrics.generations, registry.observer);
   const files = createFileService({
     db,
     store: createFilesystemStore(config.filesDir),
@@ -158,6 +175,7 @@ export async function buildApp(deps: AppDeps) {
     files,
     bus: shared?.bus,
     options: chatOptions,
+    observer,
   });
   // Running answers are stopped and saved (interrupted) before the database closes.
   app.addHook("onClose", async () => {
@@ -182,12 +200,14 @@ export async function buildApp(deps: AppDeps) {
     }),
   };
 
-  const { demo, models } = services.models.list();
+  const { demo, models, providers } = services.models.list();
   app.log.info(
     { database: config.database.kind, models: models.map((model) => model.id) },
     demo
       ? "demo mode: no provider configured, answers come from the built-in mock upstream"
-      : "models configured",
+      : models.length > 0
+        ? "models configured"
+        : `no models yet: ${providers.flatMap((provider) => provider.reason ?? []).join(" ")}`,
   );
 
   registerOriginCheck(app, config.publicUrl);
@@ -217,6 +237,15 @@ export async function buildApp(deps: AppDeps) {
     } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
   });
   registerHealth(app, db);
+  registerReadiness(app, { db, limits, models: registry });
+  registerMetrics(app, { metrics, token: config.metricsToken });
+  await registerChatApi(app, {
+    config,
+    identity: services.identity,
+    limits,
+    models: registry,
+    observer,
+  });
   await registerFileRoutes(app, { files, identity: services.identity, limits });
   await registerImportRoutes(app, {
     imports: chat.imports,

@@ -1,7 +1,13 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { EXCHANGE_LIMITS, FILE_LIMITS, ModelCapabilities, ModelParameters } from "@parley/shared";
+import {
+  CHAT_API_LIMITS,
+  EXCHANGE_LIMITS,
+  FILE_LIMITS,
+  ModelCapabilities,
+  ModelParameters,
+} from "@parley/shared";
 import { z } from "zod";
 
 /** The repository root: relative paths in settings are resolved against it, whatever the cwd. */
@@ -21,6 +27,11 @@ export const ModelConfig = z.strictObject({
   apiKey: z.string().optional(),
   /** "responses" for OpenAI's Responses API, "chat" for any Chat Completions endpoint. */
   api: z.enum(["responses", "chat"]).optional(),
+  /** Who serves it ("openai" unless set): its raw stream is at POST /api/chat-<provider>. */
+  provider: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "lowercase letters, digits and -")
+    .optional(),
   capabilities: ModelCapabilities.default({ vision: false, reasoning: false }),
   parameters: ModelParameters.default({}),
 });
@@ -147,6 +158,16 @@ const EnvSchema = z.object({
   RATE_LIMIT_IP_MESSAGES_PER_MINUTE: Count.default(60).describe("a whole number (0 = no limit)"),
   RATE_LIMIT_EXEMPT_EMAILS: EmailList.describe("a comma-separated list of emails"),
   RATE_LIMIT_IP_UPLOADS_PER_MINUTE: Count.default(60).describe("a whole number (0 = no limit)"),
+  RATE_LIMIT_MESSAGES_PER_DAY: Count.default(0).describe("a whole number (0 = no limit)"),
+
+  // HTTP chat routes and operations
+  CHAT_API_MAX_OUTPUT_TOKENS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(CHAT_API_LIMITS.maxOutputTokens)
+    .describe("a whole number of tokens (at least 1)"),
+  METRICS_TOKEN: optional(z.string().min(16)).describe("a secret of at least 16 characters"),
 });
 
 /** Every setting's name (all documented in .env.example). */
@@ -232,7 +253,13 @@ export function parseConfig(env: Record<string, string | undefined>) {
       ipMessagesPerMinute: e.RATE_LIMIT_IP_MESSAGES_PER_MINUTE,
       exemptEmails: e.RATE_LIMIT_EXEMPT_EMAILS,
       ipUploadsPerMinute: e.RATE_LIMIT_IP_UPLOADS_PER_MINUTE,
+      /** Messages per user or guest per day, app and HTTP routes together; 0 = no limit. */
+      messagesPerDay: e.RATE_LIMIT_MESSAGES_PER_DAY,
     },
+    /** The HTTP chat routes' cap on `maxOutputTokens` (also sent when a request names none). */
+    chatApi: { maxOutputTokens: e.CHAT_API_MAX_OUTPUT_TOKENS },
+    /** With a token, /metrics wants it as a bearer token; without, only loopback may read it. */
+    metricsToken: e.METRICS_TOKEN,
   };
 }
 

@@ -156,7 +156,34 @@ describe.each(stores)("rate limits in %s", (store) => {
       code: "TOO_MANY_REQUESTS",
       limitName: "messagesPerIp",
     });
-    await expect(checkMessageLimits({ ownerId: "d", ip: "198.51.100.8" })).resolves.toBeUndefined();
+    await expect(checkMessageLimits({ ownerId: "d", ip: "198.51.100.8" })).resolves.toMatchObject({
+      allowed: true,
+    });
+  });
+
+  it("counts a daily quota per sender, and resolves with the allowance closest to running out", async () => {
+    const { checkMessageLimits } = limits({
+      RATE_LIMIT_MESSAGES_PER_MINUTE: "5",
+      RATE_LIMIT_MESSAGES_PER_DAY: "2",
+      RATE_LIMIT_IP_MESSAGES_PER_MINUTE: "10",
+    });
+    const sender = { ownerId: "daily", ip: "192.0.2.20" };
+
+    expect(summary(await checkMessageLimits(sender))).toEqual({
+      allowed: true,
+      limit: 2,
+      remaining: 1,
+    });
+    expect(summary(await checkMessageLimits(sender))).toEqual({
+      allowed: true,
+      limit: 2,
+      remaining: 0,
+    });
+    const refused = await checkMessageLimits(sender).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: "TOO_MANY_REQUESTS", limitName: "messagesPerDay" });
+    if (!(refused instanceof RateLimitError)) throw new Error("expected a RateLimitError");
+    expect(refused.retryAfterSeconds).toBeGreaterThan(23 * 3600);
+    expect(refused.message).toBe("Too many messages today: try again in 24 h");
   });
 
   it("never limits exempt emails, whatever their case", async () => {
@@ -172,7 +199,9 @@ describe.each(stores)("rate limits in %s", (store) => {
     }
 
     // Exempt messages took nothing from the shared IP allowance either.
-    await expect(checkMessageLimits({ ownerId: "guest", ip })).resolves.toBeUndefined();
+    await expect(checkMessageLimits({ ownerId: "guest", ip })).resolves.toMatchObject({
+      allowed: true,
+    });
     await expect(checkMessageLimits({ ownerId: "guest", ip })).rejects.toBeInstanceOf(
       RateLimitError,
     );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ProviderStatus } from "./ops.ts";
 
 export const ReasoningEffort = z.enum(["minimal", "low", "medium", "high"]);
 export type ReasoningEffort = z.infer<typeof ReasoningEffort>;
@@ -29,12 +30,22 @@ export const ModelInfo = z.object({
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
 
+/** A model in models.list: whether it can answer now, and if not, why. */
+export const ListedModel = ModelInfo.extend({
+  /** False while its provider is down: sends to it are refused with `unavailableReason`. */
+  available: z.boolean(),
+  unavailableReason: z.string().nullable(),
+});
+export type ListedModel = z.infer<typeof ListedModel>;
+
 export const ModelsListOutput = z.object({
-  models: z.array(ModelInfo),
+  models: z.array(ListedModel),
   /** The id used when a conversation names no model. */
   defaultModel: z.string(),
   /** True when no provider is configured and answers come from the built-in mock upstream. */
   demo: z.boolean(),
+  /** Each provider's status; one that is down says why its models are unavailable (or missing). */
+  providers: z.array(ProviderStatus),
 });
 export type ModelsListOutput = z.infer<typeof ModelsListOutput>;
 

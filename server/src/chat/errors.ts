@@ -13,3 +13,11 @@ export function badRequest(message: string): TRPCError {
 export function limitReached(message: string): TRPCError {
   return new TRPCError({ code: "FORBIDDEN", message });
 }
+
+/** A model that cannot answer now (its provider is down): the message says why. */
+export function modelUnavailable(model: string, reason: string): TRPCError {
+  return new TRPCError({
+    code: "SERVICE_UNAVAILABLE",
+    message: `The model "${model}" is unavailable: ${reason}`,
+  });
+}

@@ -11,7 +11,7 @@ import { attachmentParts, checkModelTakes, userContent } from "../files/prompt.t
 import { readRecordedPrompt, recordPrompt } from "../files/recorded-prompt.ts";
 import { buildRequest, type PromptMessage, type PromptPart } from "../llm/stream.ts";
 import type { Logger } from "../log.ts";
-import { badRequest, limitReached, notFound } from "./errors.ts";
+import { badRequest, limitReached, modelUnavailable, notFound } from "./errors.ts";
 import { newId } from "./ids.ts";
 import { promptMessages } from "./prompt.ts";
 import { ownedConversation } from "./records.ts";
@@ -57,6 +57,9 @@ export function createMessageService(deps: ChatParts) {
         `The model "${conversation.model}" is no longer available; pick another for this conversation.`,
       );
     }
+    // Its provider is down: refused at once, nothing written.
+    const down = models.unavailable(conversation.model);
+    if (down) throw modelUnavailable(conversation.model, down);
     const tree = treeOf(conversation.messages);
     const plan = planSend(tree, input);
 

@@ -5,6 +5,7 @@ import { LIMITS, type Limits } from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import type { FileService } from "../files/service.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
+import type { GenerationObserver } from "../metrics/index.ts";
 import { DEFAULT_LOG_TTL_MS, type GenerationBus } from "./bus/index.ts";
 import { createMemoryBus } from "./bus/memory.ts";
 import { createConversationService } from "./conversations.ts";
@@ -48,6 +49,8 @@ export function createChatService(deps: {
   /** The generation bus; in memory (with `options.logTtlMs`) when omitted. */
   bus?: GenerationBus;
   options?: Partial<ChatOptions>;
+  /** Told about each generation (metrics, provider health). */
+  observer?: GenerationObserver;
 }) {
   const options: ChatOptions = {
     ...DEFAULT_GENERATION_OPTIONS,
@@ -57,8 +60,8 @@ export function createChatService(deps: {
   };
   const { db, models } = deps;
   const bus = deps.bus ?? createMemoryBus({ ttlMs: options.logTtlMs });
-  const runner = createGenerationRunner({ db, bus, options });
-  const reader = createGenerationReader({ bus });
+  const runner = createGenerationRunner({ db, bus, options, observer: deps.observer });
+  const reader = createGenerationReader({ bus, observer: deps.observer });
   const settings = createSettingsService({ db, models });
   const shared: ChatParts = {
     db,

@@ -18,7 +18,7 @@ import {
 } from "@trpc/server";
 import type { CreateFastifyContextOptions } from "@trpc/server/adapters/fastify";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { padForFrame } from "../chat/generations/padding.ts";
+import { paddedTextFrame } from "../chat/generations/padding.ts";
 
 /** tRPC's SSE response headers (nginx and other proxies must not buffer the stream). */
 const SSE_HEADERS = {
@@ -136,20 +136,12 @@ function frame(event: string, data: string): string {
   return `event: ${event}\ndata: ${data}\n\n`;
 }
 
-/**
- * A value's frame. Streamed text is padded to a whole number of blocks (see padding.ts), its
- * JSON written out here because its size must be known before the pad is added.
- */
+/** A value's frame; streamed text padded to whole blocks (see padding.ts). */
 function dataFrame(value: unknown): string {
   if (!isTrackedEnvelope(value))
     return `data: ${JSON.stringify(wireTransformer.serialize(value))}\n\n`;
   const [id, data] = value;
-  if (isStreamText(data)) {
-    const start = `data: {"type":"${data.type}","text":${JSON.stringify(data.text)},"pad":"`;
-    const end = `"}\nid: ${id}\n\n`;
-    const pad = padForFrame(Buffer.byteLength(start) + Buffer.byteLength(end));
-    return start + pad + end;
-  }
+  if (isStreamText(data)) return paddedTextFrame(data.type, data.text, { tail: `id: ${id}\n` });
   return `data: ${JSON.stringify(wireTransformer.serialize(data))}\nid: ${id}\n\n`;
 }
 

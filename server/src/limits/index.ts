@@ -2,12 +2,17 @@ import { TRPCError } from "@trpc/server";
 import type { Redis } from "ioredis";
 import type { Config } from "../config.ts";
 import { createMemoryRateLimit } from "./memory.ts";
-import { type RateLimit, type RateLimitResult, retryAfterSeconds } from "./rate-limit.ts";
+import {
+  NEVER_LIMITED,
+  type RateLimit,
+  type RateLimitResult,
+  retryAfterSeconds,
+} from "./rate-limit.ts";
 import { createRedisClient, createRedisRateLimit } from "./redis.ts";
 
 export { rateLimitHook, setRateLimitHeaders } from "./http.ts";
 export type { RateLimit, RateLimitResult } from "./rate-limit.ts";
-export { retryAfterSeconds } from "./rate-limit.ts";
+export { NEVER_LIMITED, retryAfterSeconds } from "./rate-limit.ts";
 
 /** Sign-in attempts per email per 15 minutes: enough for typos, too few to guess a password. */
 export const SIGN_IN_PER_EMAIL = { limit: 10, windowSeconds: 15 * 60 };
@@ -17,6 +22,7 @@ export const SIGN_IN_PER_IP = { limit: 50, windowSeconds: 15 * 60 };
 export type LimitName =
   | "messagesPerOwner"
   | "messagesPerIp"
+  | "messagesPerDay"
   | "signInPerEmail"
   | "signInPerIp"
   | "uploadsPerIp";
@@ -29,17 +35,27 @@ export class RateLimitError extends TRPCError {
   readonly retryAfterSeconds: number;
   /** Which limit refused: for logs, not for clients. */
   readonly limitName: LimitName;
+  /** The refusing limit's numbers, for RateLimit-* headers on HTTP routes. */
+  readonly result: RateLimitResult;
 
   constructor(limitName: LimitName, result: RateLimitResult, what = "requests") {
     const seconds = retryAfterSeconds(result);
     super({
       code: "TOO_MANY_REQUESTS",
-      message: `Too many ${what}: try again in ${seconds} s`,
+      message: `Too many ${what}: try again in ${waitText(seconds)}`,
       cause: new Error(`${limitName}: over ${result.limit} per window`),
     });
     this.retryAfterSeconds = seconds;
     this.limitName = limitName;
+    this.result = result;
   }
+}
+
+/** A wait in words: seconds for a short one, minutes or hours for a daily quota's. */
+function waitText(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 2 * 3600) return `${Math.ceil(seconds / 60)} min`;
+  return `${Math.ceil(seconds / 3600)} h`;
 }
 
 export interface Limits {
@@ -49,19 +65,28 @@ export interface Limits {
   readonly messagesPerOwner: RateLimit;
   /** Messages per client IP per minute (RATE_LIMIT_IP_MESSAGES_PER_MINUTE). */
   readonly messagesPerIp: RateLimit;
+  /** Messages per user or guest id per day (RATE_LIMIT_MESSAGES_PER_DAY, 0 = off). */
+  readonly messagesPerDay: RateLimit;
   readonly signInPerEmail: RateLimit;
   readonly signInPerIp: RateLimit;
   /** File uploads and imports per client IP per minute (RATE_LIMIT_IP_UPLOADS_PER_MINUTE). */
   readonly uploadsPerIp: RateLimit;
   /**
-   * Takes one message from the sender's and the IP's allowance; throws RateLimitError when
-   * either is used up. Senders in RATE_LIMIT_EXEMPT_EMAILS are not counted at all.
+   * Takes one message from the sender's (per minute and per day) and the IP's allowance;
+   * throws RateLimitError when one is used up. Senders in RATE_LIMIT_EXEMPT_EMAILS are not
+   * counted at all. Resolves with the allowance closest to running out (for RateLimit-* headers).
    */
-  checkMessageLimits(sender: { ownerId: string; email?: string | null; ip: string }): Promise<void>;
+  checkMessageLimits(sender: {
+    ownerId: string;
+    email?: string | null;
+    ip: string;
+  }): Promise<RateLimitResult>;
   /** Takes one upload (a file or an import) from the IP's allowance; throws RateLimitError. */
   checkUploadLimit(ip: string): Promise<void>;
   /** Takes one sign-in attempt for the email and the IP (no exemptions: this guards passwords). */
   checkSignInLimits(attempt: { email: string; ip: string }): Promise<void>;
+  /** Resolves when the store answers (a Redis PING); at once in memory. */
+  ping(): Promise<void>;
   /** Closes the Redis connection if createLimits opened it (a passed-in client is the caller's). */
   close(): Promise<void>;
 }
@@ -74,6 +99,8 @@ export interface LimitsDeps {
   keyPrefix?: string;
   /** Told about Redis connection errors (limits fall back to memory meanwhile). */
   onRedisError?: (error: Error) => void;
+  /** Told of every refusal, by limit (the rate-limited metric). */
+  onLimited?: (limit: LimitName) => void;
 }
 
 /** The app's limits, in memory or in Redis: the one place that chooses, from config. */
@@ -87,7 +114,19 @@ export function createLimits(deps: LimitsDeps): Limits {
 
   const build = (name: LimitName, shape: { limit: number; windowSeconds: number }) => {
     const options = { ...shape, keyPrefix: `${keyPrefix}:${name}` };
-    return redis ? createRedisRateLimit({ ...options, redis }) : createMemoryRateLimit(options);
+    const limit = redis
+      ? createRedisRateLimit({ ...options, redis })
+      : createMemoryRateLimit(options);
+    const { onLimited } = deps;
+    if (!onLimited || limit.limit === 0) return limit;
+    return {
+      ...limit,
+      async consume(key: string) {
+        const result = await limit.consume(key);
+        if (!result.allowed) onLimited(name);
+        return result;
+      },
+    };
   };
   const messagesPerOwner = build("messagesPerOwner", {
     limit: config.limits.messagesPerMinute,
@@ -96,6 +135,10 @@ export function createLimits(deps: LimitsDeps): Limits {
   const messagesPerIp = build("messagesPerIp", {
     limit: config.limits.ipMessagesPerMinute,
     windowSeconds: 60,
+  });
+  const messagesPerDay = build("messagesPerDay", {
+    limit: config.limits.messagesPerDay,
+    windowSeconds: 24 * 60 * 60,
   });
   const signInPerEmail = build("signInPerEmail", SIGN_IN_PER_EMAIL);
   const signInPerIp = build("signInPerIp", SIGN_IN_PER_IP);
@@ -109,6 +152,7 @@ export function createLimits(deps: LimitsDeps): Limits {
     store: redis ? "redis" : "memory",
     messagesPerOwner,
     messagesPerIp,
+    messagesPerDay,
     signInPerEmail,
     signInPerIp,
     uploadsPerIp,
@@ -117,19 +161,29 @@ export function createLimits(deps: LimitsDeps): Limits {
       if (!result.allowed) throw new RateLimitError("uploadsPerIp", result, "uploads");
     },
     async checkMessageLimits({ ownerId, email, ip }) {
-      if (email && exempt.has(email.toLowerCase())) return;
+      if (email && exempt.has(email.toLowerCase())) return NEVER_LIMITED;
       // One after the other: a sender already over their own limit does not use up the IP's
       // allowance, which others behind the same NAT share.
       const byOwner = await messagesPerOwner.consume(ownerId);
       if (!byOwner.allowed) throw new RateLimitError("messagesPerOwner", byOwner, "messages");
+      const byDay = await messagesPerDay.consume(ownerId);
+      if (!byDay.allowed) throw new RateLimitError("messagesPerDay", byDay, "messages today");
       const byIp = await messagesPerIp.consume(ip);
       if (!byIp.allowed) throw new RateLimitError("messagesPerIp", byIp, "messages");
+      return [byOwner, byDay, byIp].reduce((tightest, result) =>
+        result.limit !== 0 && (tightest.limit === 0 || result.remaining < tightest.remaining)
+          ? result
+          : tightest,
+      );
     },
     async checkSignInLimits({ email, ip }) {
       const byEmail = await signInPerEmail.consume(email.toLowerCase());
       if (!byEmail.allowed) throw new RateLimitError("signInPerEmail", byEmail, "sign-in attempts");
       const byIp = await signInPerIp.consume(ip);
       if (!byIp.allowed) throw new RateLimitError("signInPerIp", byIp, "sign-in attempts");
+    },
+    async ping() {
+      await redis?.ping();
     },
     async close() {
       if (!ownRedis) return;

@@ -56,6 +56,12 @@ export class UpstreamFailure extends Error {
   constructor(
     message: string,
     readonly status?: number,
+    readonly details: {
+      /** The provider could not be reached at all (refused, reset, timed out). */
+      unreachable?: boolean;
+      /** The provider's Retry-After header (on a 429, say). */
+      retryAfter?: string;
+    } = {},
   ) {
     super(message);
     this.name = "UpstreamFailure";
@@ -248,7 +254,7 @@ export async function complete(
   }
 }
 
-function fromResponseUsage(usage: ResponseUsage): TokenUsage {
+export function fromResponseUsage(usage: ResponseUsage): TokenUsage {
   return {
     inputTokens: usage.input_tokens,
     outputTokens: usage.output_tokens,
@@ -259,7 +265,7 @@ function fromResponseUsage(usage: ResponseUsage): TokenUsage {
   };
 }
 
-function fromChatUsage(usage: CompletionUsage): TokenUsage {
+export function fromChatUsage(usage: CompletionUsage): TokenUsage {
   const reasoning = usage.completion_tokens_details?.reasoning_tokens;
   return {
     inputTokens: usage.prompt_tokens,
@@ -269,10 +275,13 @@ function fromChatUsage(usage: CompletionUsage): TokenUsage {
   };
 }
 
-function toUpstreamFailure(error: unknown): UpstreamFailure {
+/** Any error of an SDK call, as an UpstreamFailure. */
+export function toUpstreamFailure(error: unknown): UpstreamFailure {
   if (error instanceof UpstreamFailure) return error;
   if (error instanceof APIConnectionError) {
-    return new UpstreamFailure(`Could not reach the model provider: ${error.message}`);
+    return new UpstreamFailure(`Could not reach the model provider: ${error.message}`, undefined, {
+      unreachable: true,
+    });
   }
   if (error instanceof APIError) {
     const status = error.status;
@@ -283,6 +292,7 @@ function toUpstreamFailure(error: unknown): UpstreamFailure {
         ? `The model provider answered ${status}: ${reason}`
         : `The model provider failed: ${reason}`,
       status,
+      { retryAfter: error.headers?.get("retry-after") ?? undefined },
     );
   }
   const message = error instanceof Error ? error.message : String(error);

@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -68,8 +69,6 @@ export function createClient(url: string, options: ClientOptions = {}) {
 }
 
 export interface TestServerOptions {
-  /** A kind of fresh database for this server, or a database it shares (and does not close). */
-  database?: DatabaseKind | TestDatabase;
   /** Settings added to or overriding the test defaults. */
   env?: Record<string, string>;
   /** A port chosen beforehand, for tests whose PUBLIC_URL must name it; a free one otherwise. */
@@ -82,6 +81,10 @@ export interface TestServerOptions {
   logLines?: Record<string, unknown>[];
   /** Keeps this server's keys apart in a shared Redis (REDIS_URL in env). */
   redisKeyPrefix?: string;
+  /** Provider check timings (tests of outages shorten them). */
+  providers?: AppDeps["providers"];
+  /** An existing database to serve from (a second instance of the same deployment). */
+  database?: DatabaseKind | TestDatabase;
 }
 
 /**
@@ -102,8 +105,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...options.env,
   });
   const shared = typeof options.database === "object" ? options.database : undefined;
-  const database =
-    shared ?? (await createTestDatabase((options.database as DatabaseKind) ?? "pglite"));
+  const kind = typeof options.database === "string" ? options.database : "pglite";
+  const database = shared ?? (await createTestDatabase(kind));
   const mock = createMockUpstream({ defaultTokenDelayMs: 2, ...options.mock });
   const { logLines } = options;
   const app = await buildApp({
@@ -112,6 +115,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     mock,
     chat: options.chat,
     redisKeyPrefix: options.redisKeyPrefix,
+    providers: options.providers,
     ...(logLines ? { logDestination: lineCollector(logLines) } : {}),
   });
   await app.listen({ host: config.host, port: options.port ?? 0 });
@@ -127,6 +131,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     client: createClient(url, { jar: new CookieJar() }),
     async close() {
       await app.close();
+      // A database passed in belongs to the caller.
       if (!shared) await database.close();
       await rm(filesDir, { recursive: true, force: true });
     },
@@ -141,4 +146,14 @@ export function lineCollector(lines: Record<string, unknown>[]) {
       done();
     },
   });
+}
+
+/** A port that was free a moment ago, for a server whose public URL must be known first. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (!address || typeof address === "string") throw new Error("no TCP address");
+  return address.port;
 }

@@ -4,6 +4,7 @@ import { GuestBanner } from "../features/auth/GuestBanner.tsx";
 import { ActiveGenerationsProvider } from "../features/conversations/activeGenerations.tsx";
 import { Sidebar } from "../features/conversations/Sidebar.tsx";
 import { DemoModeBanner } from "../features/models/DemoModeBanner.tsx";
+import { UnavailableModelsBanner } from "../features/models/UnavailableModelsBanner.tsx";
 import { FOCUS_COMPOSER } from "../lib/events.ts";
 import { IconButton, MenuIcon } from "../lib/icons.tsx";
 import { Link, matchPath, navigate, RouteParamsContext, usePathname } from "./router.tsx";
@@ -58,6 +59,7 @@ export function Shell() {
         </header>
         <div className="shell-banners">
           <DemoModeBanner />
+          <UnavailableModelsBanner />
           <GuestBanner />
         </div>
         <Sidebar id="sidebar" onNewChat={startNewChat} />

@@ -12,3 +12,18 @@ export function padForFrame(bytes: number): string {
   const target = Math.ceil(bytes / FRAME_BLOCK_BYTES) * FRAME_BLOCK_BYTES;
   return " ".repeat(target - bytes);
 }
+
+/**
+ * An SSE frame of streamed text, padded to whole blocks: `head` and `tail` are its other lines
+ * (`event: …\n`, `id: …\n`), the data line is `{ type, text, pad }` as JSON. Its JSON is written
+ * out here because its size must be known before the pad goes in.
+ */
+export function paddedTextFrame(
+  type: "token" | "reasoning",
+  text: string,
+  lines: { head?: string; tail?: string } = {},
+): string {
+  const start = `${lines.head ?? ""}data: {"type":"${type}","text":${JSON.stringify(text)},"pad":"`;
+  const end = `"}\n${lines.tail ?? ""}\n`;
+  return start + padForFrame(Buffer.byteLength(start) + Buffer.byteLength(end)) + end;
+}

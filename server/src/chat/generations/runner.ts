@@ -10,6 +10,7 @@ import type { Db } from "../../db/client.ts";
 import type { ModelRoute } from "../../llm/registry.ts";
 import { streamCompletion, type UpstreamRequest } from "../../llm/stream.ts";
 import type { Logger } from "../../log.ts";
+import type { GenerationObserver } from "../../metrics/index.ts";
 import type { GenerationBus, GenerationInfo } from "../bus/index.ts";
 import { generateTitle } from "../titles.ts";
 import { createCheckpoint } from "./checkpoint.ts";
@@ -88,8 +89,10 @@ export function createGenerationRunner(deps: {
   db: Db;
   bus: GenerationBus;
   options: GenerationOptions;
+  /** Told when each generation starts and ends (metrics, provider health). */
+  observer?: GenerationObserver;
 }) {
-  const { db, bus, options } = deps;
+  const { db, bus, options, observer } = deps;
   /** The generations this instance runs. */
   const running = new Map<string, Running>();
 
@@ -167,6 +170,8 @@ export function createGenerationRunner(deps: {
       });
 
     let outcome: Outcome;
+    let upstreamError: unknown;
+    observer?.started(spec.model);
     try {
       resetIdle();
       for await (const part of streamCompletion(spec.route, spec.request, controller.signal)) {
@@ -198,6 +203,7 @@ export function createGenerationRunner(deps: {
       }
       outcome = ending(generation, finished, answered);
     } catch (error) {
+      upstreamError = error;
       outcome =
         controller.signal.aborted && !finished
           ? ending(generation, finished, answered)
@@ -209,6 +215,15 @@ export function createGenerationRunner(deps: {
     } finally {
       clearTimeout(idle);
     }
+    observer?.ended({
+      model: spec.model,
+      outcome: outcome.kind,
+      errorCode: outcome.kind === "failed" ? outcome.code : undefined,
+      error: upstreamError,
+      durationMs: performance.now() - started,
+      timeToFirstTokenMs,
+      outputTokens: usage?.outputTokens,
+    });
 
     if (!(await admitted)) {
       titleController.abort();

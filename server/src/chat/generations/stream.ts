@@ -3,6 +3,7 @@
 
 import type { ActiveGenerations, GenerationEvent, GenerationStreamInput } from "@parley/shared";
 import type { Logger } from "../../log.ts";
+import type { GenerationObserver } from "../../metrics/index.ts";
 import type { GenerationBus, GenerationInfo, LoggedEvent } from "../bus/index.ts";
 import { badRequest, notFound } from "../errors.ts";
 
@@ -16,8 +17,13 @@ export interface StreamedEvent {
   event: GenerationEvent;
 }
 
-export function createGenerationReader(deps: { bus: GenerationBus; waitMs?: number }) {
-  const { bus } = deps;
+export function createGenerationReader(deps: {
+  bus: GenerationBus;
+  waitMs?: number;
+  /** Told of each subscriber that starts and stops reading. */
+  observer?: GenerationObserver;
+}) {
+  const { bus, observer } = deps;
   const waitMs = deps.waitMs ?? GENERATION_WAIT_MS;
 
   /** The generation a subscription names (by message: once it has begun). */
@@ -53,12 +59,15 @@ export function createGenerationReader(deps: { bus: GenerationBus; waitMs?: numb
       const from = input.lastEventId
         ? seqAfter(generationId, input.lastEventId, input.messageId !== undefined)
         : 0;
+      observer?.subscriberOpened();
       try {
         for await (const batch of bus.follow(generationId, from, signal)) {
           for (const { seq, event } of merge(batch)) yield { generationId, seq, event };
         }
       } catch (error) {
         yield unreadable(generationId, error, log);
+      } finally {
+        observer?.subscriberClosed();
       }
     },
 

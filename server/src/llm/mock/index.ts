@@ -16,6 +16,7 @@
 //   fail=hang         headers, then silence until the client aborts
 //   fail=hang-after:N N answer tokens, then silence until the client aborts
 //   status=CODE       status for fail=before (and non-streamed fail=after); default 500
+//                     (a 429 comes with `Retry-After: 7`)
 //
 // Unknown keys or bad values are answered 400 (`invalid_mock_directive`).
 
@@ -23,3 +24,4 @@ export { listenMockUpstream, type MockUpstreamServer } from "./http.ts";
 export { MOCK_MODELS, type MockModel } from "./models.ts";
 export type { MockOutcome, MockRequestRecord } from "./records.ts";
 export { createMockUpstream, type MockUpstream, type MockUpstreamOptions } from "./upstream.ts";
+export { MOCK_RETRY_AFTER_SECONDS } from "./wire.ts";

@@ -34,8 +34,13 @@ export function jsonResponse(status: number, body: unknown, requestId: string): 
   });
 }
 
+/** Seconds a 429 asks the client to wait, as OpenAI's rate limits do in `Retry-After`. */
+export const MOCK_RETRY_AFTER_SECONDS = 7;
+
 export function errorResponse(error: UpstreamError, requestId: string): Response {
-  return jsonResponse(error.status, error.body(), requestId);
+  const response = jsonResponse(error.status, error.body(), requestId);
+  if (error.status === 429) response.headers.set("retry-after", String(MOCK_RETRY_AFTER_SECONDS));
+  return response;
 }
 
 /** One server-sent event; `event:` only where the API names its events (Responses). */

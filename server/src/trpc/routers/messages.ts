@@ -17,12 +17,13 @@ export const messagesRouter = router({
     .mutation(({ ctx, input }) =>
       ctx.chat.messages.send(ctx.owner.id, input, {
         log: ctx.log,
-        admit: () =>
-          ctx.limits.checkMessageLimits({
+        admit: async () => {
+          await ctx.limits.checkMessageLimits({
             ownerId: ctx.owner.id,
             email: ctx.owner.email,
             ip: ctx.client.ip,
-          }),
+          });
+        },
         guestLimit: ctx.identity.guestLimit(ctx.owner),
       }),
     ),
