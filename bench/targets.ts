@@ -320,6 +320,8 @@ export function parleyReader(url: string, when: SubscribeWhen) {
         signal,
       );
       sample.sent = sent;
+      /** The kinds of the last few events, to say what a stream that ended early had seen. */
+      const seen: string[] = [];
       await readSse(
         events,
         (event, at) => {
@@ -327,10 +329,15 @@ export function parleyReader(url: string, when: SubscribeWhen) {
             sample.error = `subscription error: ${event.data.slice(0, 200)}`;
             return true;
           }
-          if (event.event === "return") return true;
+          if (event.event === "return") {
+            if (!sample.ended) sample.error = `the stream ended early, after: ${seen.join(" ")}`;
+            return true;
+          }
           if (event.event !== "message" || event.data === "") return false;
           sample.firstEvent ??= at;
           const data = unwrapData(event.data);
+          seen.push(`${String(data.type)}@${event.id ?? "?"}`);
+          if (seen.length > 4) seen.shift();
           switch (data.type) {
             case "final":
               if (data.interrupted) sample.error = "the final event says interrupted";
