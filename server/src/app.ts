@@ -19,6 +19,8 @@ import { registerTrpcBodyLimits } from "./http/trpc-body-limit.ts";
 import { createLimits } from "./limits/index.ts";
 import type { MockUpstream } from "./llm/mock/index.ts";
 import { createModelRegistry } from "./llm/registry.ts";
+import type { Backoff } from "./tools/mcp.ts";
+import { createToolService } from "./tools/service.ts";
 import { createContextFactory, type Services } from "./trpc/init.ts";
 import { type AppRouter, appRouter } from "./trpc/router.ts";
 
@@ -35,6 +37,8 @@ export interface AppDeps {
   logDestination?: DestinationStream;
   /** Chat engine settings: timeouts, log expiry, limits (tests shorten them). */
   chat?: Partial<ChatOptions>;
+  /** How soon a failed MCP server is retried (tests shorten it). */
+  toolBackoff?: Backoff;
 }
 
 /** Builds the whole HTTP app: tRPC at /trpc, plain routes, and the SPA. Used by main.ts and tests. */
@@ -85,10 +89,19 @@ export async function buildApp(deps: AppDeps) {
     store: createFilesystemStore(config.filesDir),
     maxBytes: config.uploadMaxBytes,
   });
+  const tools = createToolService({
+    config: config.tools,
+    demo: registry.list().demo,
+    log: app.log,
+    backoff: deps.toolBackoff,
+  });
+  // After the chat service's close (hooks run in reverse): no answer is left calling a tool.
+  app.addHook("onClose", () => tools.close());
   const chat = createChatService({
     db,
     models: registry,
     files,
+    tools,
     options: { ...config.chat, ...deps.chat },
   });
   // Running answers are stopped and saved (interrupted) before the database closes.
@@ -99,6 +112,7 @@ export async function buildApp(deps: AppDeps) {
     models: registry,
     chat,
     files,
+    tools,
     tokens,
     limits,
     identity: createIdentityService({

@@ -9,12 +9,15 @@ import type {
   GenerationErrorCode,
   GenerationEvent,
   TokenUsage,
+  ToolRound,
 } from "@parley/shared";
 import { TRPCError, type TrackedEnvelope, tracked } from "@trpc/server";
 import type { FastifyBaseLogger } from "fastify";
 import type { Db } from "../db/client.ts";
 import type { ModelRoute } from "../llm/registry.ts";
-import { streamCompletion, type UpstreamRequest } from "../llm/stream.ts";
+import type { UpstreamRequest } from "../llm/stream.ts";
+import type { ToolChoice } from "../tools/choice.ts";
+import { runToolLoop } from "../tools/loop.ts";
 import type { EventLog, GenerationMeta } from "./event-log/index.ts";
 import { padFor } from "./padding.ts";
 import { generateTitle } from "./titles.ts";
@@ -47,8 +50,10 @@ export interface GenerationSpec {
   model: string;
   route: ModelRoute;
   request: UpstreamRequest;
+  /** The tools the model may call (none when undefined). */
+  tools?: ToolChoice;
   /** What the answer appends to: the existing message for continue, else empty. */
-  base: { text: string; reasoning: string };
+  base: { text: string; reasoning: string; toolRounds: ToolRound[] };
   /** The first user message, when this generation should also title the conversation. */
   titleFrom?: string;
   /** The sending request's logger (it carries the request id). */
@@ -113,6 +118,8 @@ export function createGenerationRunner(deps: {
 
     let text = spec.base.text;
     let reasoning = spec.base.reasoning;
+    let toolRounds = spec.base.toolRounds;
+    let toolsRunning = 0;
     let answered = false;
     let finished = false;
     let usage: TokenUsage | undefined;
@@ -148,7 +155,7 @@ export function createGenerationRunner(deps: {
             );
 
     const checkpoint = createCheckpoint(
-      () => save({ content: text, reasoning }).then(() => undefined),
+      () => save({ content: text, reasoning, toolRounds }).then(() => undefined),
       options.checkpointIntervalMs,
       (error) => spec.log.warn({ err: error, generationId: id }, "checkpoint failed"),
     );
@@ -161,8 +168,18 @@ export function createGenerationRunner(deps: {
     let outcome: Outcome;
     try {
       resetIdle();
-      for await (const part of streamCompletion(spec.route, spec.request, controller.signal)) {
-        resetIdle();
+      const parts = runToolLoop({
+        route: spec.route,
+        request: spec.request,
+        tools: spec.tools,
+        signal: controller.signal,
+        base: { text: spec.base.text, rounds: spec.base.toolRounds },
+      });
+      for await (const part of parts) {
+        toolsRunning += part.type === "tool_call" ? 1 : part.type === "tool_result" ? -1 : 0;
+        // A running tool has its own timeout (TOOL_TIMEOUT_SECONDS); the idle one is the model's.
+        if (toolsRunning > 0) clearTimeout(idle);
+        else resetIdle();
         switch (part.type) {
           case "text":
           case "reasoning": {
@@ -184,6 +201,14 @@ export function createGenerationRunner(deps: {
             break;
           case "finish":
             finished = true;
+            break;
+          case "tool_call":
+          case "tool_result":
+            await append(part);
+            break;
+          case "tool_rounds":
+            toolRounds = part.rounds;
+            checkpoint.touch();
             break;
         }
       }
@@ -212,6 +237,7 @@ export function createGenerationRunner(deps: {
     await save({
       content: text,
       reasoning,
+      toolRounds,
       interrupted: outcome.kind !== "finished",
       error: outcome.kind === "failed" ? outcome.message : null,
       ...(usage ? { usage } : {}),

@@ -12,9 +12,11 @@ import type { Prisma } from "../db/generated/client.ts";
 import { attachmentParts, checkModelTakes, userContent } from "../files/prompt.ts";
 import { readRecordedPrompt, recordPrompt } from "../files/recorded-prompt.ts";
 import { buildRequest, type PromptMessage, type PromptPart } from "../llm/stream.ts";
+import { followUpRequests } from "../llm/tool-format.ts";
+import { checkToolChoice, chooseTools, rememberTools } from "../tools/choice.ts";
 import { badRequest, limitReached, notFound } from "./errors.ts";
 import { promptMessages } from "./prompt.ts";
-import { ownedConversation } from "./records.ts";
+import { ownedConversation, storedRounds } from "./records.ts";
 import type { ChatParts } from "./service.ts";
 import { hasChildren, pathTo, subtree, type TreeNode, treeOf } from "./tree.ts";
 
@@ -27,13 +29,13 @@ interface SendPlan {
   /** The parent of a new assistant message (retry), when there is no new user message. */
   answerParentId?: string;
   /** The assistant message that grows (continue). */
-  continued?: TreeNode & { reasoning: string };
+  continued?: TreeNode & { reasoning: string; toolRounds: unknown };
   /** The existing messages the model sees (then the new user message, if any), oldest first. */
   path: TreeNode[];
 }
 
 export function createMessageService(deps: ChatParts) {
-  const { db, models, settings, runner, limits, files } = deps;
+  const { db, models, settings, runner, limits, files, tools } = deps;
 
   /**
    * `admit` runs once the send is known to be valid and before anything is written: the place
@@ -42,7 +44,7 @@ export function createMessageService(deps: ChatParts) {
   async function send(
     ownerId: string,
     input: SendMessageInput,
-    context: { log: FastifyBaseLogger; admit?: () => Promise<void> },
+    context: { log: FastifyBaseLogger; admit?: () => Promise<void>; guest?: boolean },
   ): Promise<SendMessageOutput> {
     const conversation = await ownedConversation(db, ownerId, input.conversationId);
     const route = models.route(conversation.model);
@@ -53,7 +55,14 @@ export function createMessageService(deps: ChatParts) {
     }
     const nodes = await db.message.findMany({
       where: { conversationId: conversation.id },
-      select: { id: true, parentId: true, role: true, content: true, reasoning: true },
+      select: {
+        id: true,
+        parentId: true,
+        role: true,
+        content: true,
+        reasoning: true,
+        toolRounds: true,
+      },
     });
     const tree = treeOf(nodes);
     const plan = planSend(tree, input);
@@ -78,6 +87,8 @@ export function createMessageService(deps: ChatParts) {
     const earlier = await files.ofMessages(plan.path.map((node) => node.id));
     checkModelTakes(route.info, [...[...earlier.values()].flat(), ...attached]);
 
+    checkToolChoice(tools, input.tools, route.info, context.guest ?? false);
+
     await context.admit?.();
     const messages = await promptOf(plan, earlier, attached);
     const preferences = await settings.get(ownerId);
@@ -85,10 +96,18 @@ export function createMessageService(deps: ChatParts) {
       ...route.info.parameters,
       ...preferences.modelParameters[conversation.model],
     });
+    const toolChoice = chooseTools(tools, {
+      chosen: input.tools,
+      remembered: conversation.tools,
+      defaults: preferences.tools,
+      model: route.info,
+      guest: context.guest ?? false,
+    });
     const request = buildRequest(route, {
       system: conversation.systemPrompt,
       messages,
       parameters,
+      tools: toolChoice?.toolset.definitions,
     });
     const answer = {
       model: conversation.model,
@@ -141,7 +160,7 @@ export function createMessageService(deps: ChatParts) {
       // Activity moves the conversation to the top of the list.
       await tx.conversation.update({
         where: { id: conversation.id },
-        data: { updatedAt: new Date() },
+        data: { updatedAt: new Date(), ...rememberTools(input.tools) },
       });
       return { userMessageId: user?.id, assistantMessageId: assistant.id };
     });
@@ -153,9 +172,11 @@ export function createMessageService(deps: ChatParts) {
       model: conversation.model,
       route,
       request,
+      tools: toolChoice,
       base: {
         text: plan.continued?.content ?? "",
         reasoning: plan.continued?.reasoning ?? "",
+        toolRounds: storedRounds(plan.continued?.toolRounds),
       },
       ...(conversation.title === "" && plan.user
         ? // A message of files alone is titled from their names.
@@ -225,7 +246,7 @@ export function createMessageService(deps: ChatParts) {
     await ownedConversation(db, ownerId, input.conversationId);
     const message = await db.message.findFirst({
       where: { id: input.messageId, conversationId: input.conversationId },
-      select: { prompt: true, model: true, parameters: true },
+      select: { prompt: true, model: true, parameters: true, content: true, toolRounds: true },
     });
     if (!message) throw notFound("message");
     const recorded = RecordedPrompt.safeParse(await recordedJson(message.prompt, files.read));
@@ -234,6 +255,9 @@ export function createMessageService(deps: ChatParts) {
       prompt: recorded.success ? recorded.data : null,
       model: message.model,
       parameters: parameters.success ? parameters.data : null,
+      toolRounds: recorded.success
+        ? followUpRequests(recorded.data, message.content, storedRounds(message.toolRounds))
+        : [],
     };
   }
 
@@ -242,7 +266,7 @@ export function createMessageService(deps: ChatParts) {
 
 /** Checks a send against the tree and works out the new nodes and the prompt. */
 function planSend(
-  tree: Map<string, TreeNode & { reasoning: string }>,
+  tree: Map<string, TreeNode & { reasoning: string; toolRounds: unknown }>,
   input: SendMessageInput,
 ): SendPlan {
   const target = input.messageId === undefined ? undefined : tree.get(input.messageId);

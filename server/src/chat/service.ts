@@ -5,6 +5,7 @@ import { LIMITS, type Limits } from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import type { FileService } from "../files/service.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
+import type { ToolService } from "../tools/service.ts";
 import { createConversationService } from "./conversations.ts";
 import { DEFAULT_LOG_TTL_MS, type EventLog } from "./event-log/index.ts";
 import { createMemoryEventLog } from "./event-log/memory.ts";
@@ -36,12 +37,15 @@ export interface ChatParts {
   limits: Limits;
   /** Attachments: who may attach what, and their bytes for prompts. */
   files: FileService;
+  /** The tools models may call (none when omitted). */
+  tools?: ToolService;
 }
 
 export function createChatService(deps: {
   db: Db;
   models: ModelRegistry;
   files: FileService;
+  tools?: ToolService;
   /** The event log; in memory (with `options.logTtlMs`) when omitted. */
   events?: EventLog;
   options?: Partial<ChatOptions>;
@@ -63,6 +67,7 @@ export function createChatService(deps: {
     runner,
     limits: options.limits,
     files: deps.files,
+    tools: deps.tools,
   };
   const conversations = createConversationService(shared);
   const messages = createMessageService(shared);

@@ -50,7 +50,8 @@ export async function createModelRegistry(
       id: model.id,
       name: model.name,
       description: model.description,
-      capabilities: { vision: model.vision, reasoning: model.reasoning },
+      // Every demo model can call tools: the mock calls the ones a message's directive names.
+      capabilities: { vision: model.vision, reasoning: model.reasoning, tools: true },
       parameters: {},
     },
     client,
@@ -61,7 +62,7 @@ export async function createModelRegistry(
 }
 
 function ModelConfigFrom(id: string): ModelConfig {
-  return { id, capabilities: { vision: false, reasoning: false }, parameters: {} };
+  return { id, capabilities: { vision: false, reasoning: false, tools: false }, parameters: {} };
 }
 
 function routeFor(model: ModelConfig, defaults: Config["openai"]): ModelRoute {

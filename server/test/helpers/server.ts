@@ -81,6 +81,8 @@ export interface TestServerOptions {
   logLines?: Record<string, unknown>[];
   /** Keeps this server's keys apart in a shared Redis (REDIS_URL in env). */
   redisKeyPrefix?: string;
+  /** How soon a failed MCP server is retried. */
+  toolBackoff?: AppDeps["toolBackoff"];
 }
 
 /**
@@ -109,6 +111,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     mock,
     chat: options.chat,
     redisKeyPrefix: options.redisKeyPrefix,
+    toolBackoff: options.toolBackoff,
     ...(logLines ? { logDestination: lineCollector(logLines) } : {}),
   });
   await app.listen({ host: config.host, port: options.port ?? 0 });
