@@ -84,8 +84,13 @@ export const ToolRound = z.object({
   at: z.number().int().nonnegative(),
   /** In the order the model asked for them (they ran at the same time). */
   calls: z.array(ToolStep),
-  /** The results went back to the model (false when stopped, or past TOOL_MAX_ROUNDS). */
+  /** The results went back to the model (false when stopped, or when it called tools again after its last round). */
   resultsSent: z.boolean(),
+  /**
+   * The round past TOOL_MAX_ROUNDS: its calls were not run, and the request that sent their
+   * results told the model to call no more (`tool_choice: "none"`) and answer.
+   */
+  last: z.boolean().optional(),
 });
 export type ToolRound = z.infer<typeof ToolRound>;
 

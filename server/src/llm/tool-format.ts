@@ -85,7 +85,10 @@ export function roundItems(api: Api, text: string, round: ToolRound): unknown[] 
   ];
 }
 
-/** The request that sends a round's results back: `request` with the round's items appended. */
+/**
+ * The request that sends a round's results back: `request` with the round's items appended,
+ * and after the last round allowed, `tool_choice: "none"` so that the model answers.
+ */
 export function withRound(
   request: UpstreamRequest,
   text: string,
@@ -98,6 +101,7 @@ export function withRound(
     request: {
       ...request.request,
       [key]: [...(Array.isArray(items) ? items : []), ...roundItems(request.api, text, round)],
+      ...(round.last ? { tool_choice: "none" } : {}),
     },
   };
 }

@@ -87,6 +87,7 @@ export async function* runToolLoop(input: ToolLoopInput): AsyncGenerator<ToolLoo
         arguments: call.arguments,
       };
     }
+    // One round past the limit: its calls are not run, and the model is told to answer.
     const limited = round > limits.maxRounds;
     // In the order the model asked for them, as the next request sends them back.
     const steps: ToolStep[] = [];
@@ -106,13 +107,18 @@ export async function* runToolLoop(input: ToolLoopInput): AsyncGenerator<ToolLoo
         ...(step.sources ? { sources: step.sources } : {}),
       };
     }
-    const current: ToolRound = { at, calls: steps, resultsSent: false };
-    if (limited || signal.aborted) {
+    const current: ToolRound = {
+      at,
+      calls: steps,
+      resultsSent: false,
+      ...(round === limits.maxRounds + 1 ? { last: true } : {}),
+    };
+    // Stopped, or calling again after being told not to: the answer ends here.
+    if (signal.aborted || round > limits.maxRounds + 1) {
       rounds.push(current);
       yield { type: "tool_rounds", rounds: [...rounds] };
       if (usage) yield { type: "usage", usage };
-      // The limit ends the answer where it is; a stop is told by the aborted signal.
-      if (limited) yield { type: "finish", reason: "other" };
+      if (!signal.aborted) yield { type: "finish", reason: "other" };
       return;
     }
     request = withRound(request, text, current);

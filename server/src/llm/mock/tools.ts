@@ -9,7 +9,7 @@
 // (an unknown tool). Without a directive, a message that names an offered tool (its part after
 // `__`, `_` read as a space) calls it with arguments made from its schema, as the demo shows.
 // Once the prompt ends with tool results and nothing is left to call, the answer is text that
-// quotes them. Like OpenAI, a prompt whose calls and results do not pair up is refused (400).
+// quotes them (also when `tool_choice` is "none"). Like OpenAI, a prompt whose calls and results do not pair up is refused (400).
 
 import { randomUUID } from "node:crypto";
 import type { ReplyPlan } from "./behaviour.ts";
@@ -48,7 +48,8 @@ export function toolReply(
   const offered = offeredTools(api, body.tools);
   const turn = readTurn(api, body);
   if (offered.length === 0 || body.stream !== true || !turn) return undefined;
-  const calls = callsFor(turn, offered);
+  // tool_choice "none": the model may not call tools, and answers.
+  const calls = body.tool_choice === "none" ? [] : callsFor(turn, offered);
   if (calls.length > 0) return callsResponse(api, body, calls, plan, context);
   if (turn.rounds > 0) {
     const quote = turn.results
