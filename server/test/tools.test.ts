@@ -85,7 +85,7 @@ describe.each(testDatabaseKinds())("tools on %s", (database) => {
 
         // The model was offered the server's tools under provider-valid names.
         const [first, second] = answerRequests(fixture.server.mock);
-        const offered = (first?.body as { tools: unknown[] }).tools;
+        const offered = (first?.body as { tools?: unknown[] } | undefined)?.tools;
         expect(offered).toHaveLength(5);
         expect(JSON.stringify(offered)).toContain(`"${name}__echo"`);
         expect(second?.api).toBe(api);
@@ -413,7 +413,8 @@ describe.each(testDatabaseKinds())("tools on %s", (database) => {
     fixture.server.mock.clear();
     await sendAndWait(client, { conversationId: fresh, content: "hello" });
     const [request] = answerRequests(fixture.server.mock);
-    expect(JSON.stringify((request?.body as { tools: unknown }).tools)).toContain("local__add");
+    const body = request?.body as { tools?: unknown } | undefined;
+    expect(JSON.stringify(body?.tools)).toContain("local__add");
     await client.settings.update.mutate({ tools: [] });
   });
 
