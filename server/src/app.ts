@@ -88,6 +88,7 @@ export async function buildApp(deps: AppDeps) {
     db,
     store: createFilesystemStore(config.filesDir),
     maxBytes: config.uploadMaxBytes,
+    pdfMaxPages: config.pdfMaxPages,
   });
   const tools = createToolService({
     config: config.tools,

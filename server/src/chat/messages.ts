@@ -212,11 +212,11 @@ export function createMessageService(deps: ChatParts) {
   ): Promise<PromptMessage[]> {
     const parts = new Map<string, PromptPart[]>();
     for (const [messageId, refs] of earlier) {
-      parts.set(messageId, await attachmentParts(refs, files.read));
+      parts.set(messageId, await attachmentParts(refs, files));
     }
     const messages = promptMessages(plan.path, parts);
     if (plan.user) {
-      const own = await attachmentParts(attached, files.read);
+      const own = await attachmentParts(attached, files);
       messages.push({ role: "user", content: userContent(plan.user.content, own) });
     }
     return messages;
