@@ -315,7 +315,8 @@ describe("files in messages", () => {
       content: "Read",
       files: [pdf.sha256],
     });
-    const [document] = lastChatMessage(sent.request)?.content as { text: string }[];
+    const parts = lastChatMessage(sent.request)?.content as { text: string }[] | undefined;
+    const document = parts?.[0];
     expect(document?.text).toMatch(
       /^<document name="report\.pdf" pages="0">\n\[This PDF could not be read \(.+\)\.\]\n<\/document>$/,
     );
