@@ -459,6 +459,42 @@ describe.each(testDatabaseKinds())("tools on %s", (database) => {
   });
 });
 
+describe("shares", () => {
+  let fixture: ToolsFixture;
+  beforeAll(async () => {
+    fixture = await startToolsFixture({ env: { GUEST_TOOLS: "true" } });
+  }, 30_000);
+  afterAll(() => fixture.close());
+
+  it("show the tool steps, unless the sharer leaves them out", async () => {
+    const client = fixture.server.client;
+    const { conversationId } = await client.conversations.create.mutate({ model: "parley-demo" });
+    await sendAndWait(client, {
+      conversationId,
+      content: '[[tool:remote.echo {"text":"shared"}]]',
+      tools: ["remote.*"],
+    });
+    const withSteps = await client.conversations.share.mutate({ id: conversationId });
+    const without = await client.conversations.share.mutate({
+      id: conversationId,
+      includeTools: false,
+    });
+    expect(without.shareId).not.toBe(withSteps.shareId);
+    const viewer = fixture.server.newOwner();
+    const shown = await viewer.shares.get.query({ shareId: withSteps.shareId });
+    expect(shown.messages[1]?.toolRounds[0]?.calls[0]).toMatchObject({
+      tool: "remote.echo",
+      content: "echo: shared",
+    });
+    const hidden = await viewer.shares.get.query({ shareId: without.shareId });
+    expect(hidden.messages[1]?.toolRounds).toEqual([]);
+    // Continuing a share copies its steps.
+    const copy = await viewer.conversations.create.mutate({ fromShare: withSteps.shareId });
+    const copied = await viewer.conversations.get.query({ id: copy.conversationId });
+    expect(copied.messages[1]?.toolRounds).toEqual(shown.messages[1]?.toolRounds);
+  });
+});
+
 function lastType(events: readonly { event: { type: string } }[]) {
   return events.at(-1)?.event.type;
 }
