@@ -92,9 +92,25 @@ describe("web search and demo tools", () => {
     ]).toContainEqual(numbers);
     const mcp = results.find((result) => result.content.includes("mcp result 1"));
     expect(mcp?.sources).toEqual([
-      { title: "mcp result 1", url: "https://example.org/mcp/1", snippet: "Snippet 1 about mcp." },
-      { title: "mcp result 2", url: "https://example.org/mcp/2", snippet: "Snippet 2 about mcp." },
+      {
+        n: expect.any(Number),
+        title: "mcp result 1",
+        url: "https://example.org/mcp/1",
+        snippet: "Snippet 1 about mcp.",
+      },
+      {
+        n: expect.any(Number),
+        title: "mcp result 2",
+        url: "https://example.org/mcp/2",
+        snippet: "Snippet 2 about mcp.",
+      },
     ]);
+    // Each source's number is the one the model read.
+    for (const result of results) {
+      for (const source of result.sources ?? []) {
+        expect(result.content).toContain(`[${source.n}] ${source.title}\n${source.url}`);
+      }
+    }
     expect(mcp?.content).toMatch(
       /\] mcp result 1\nhttps:\/\/example\.org\/mcp\/1\nSnippet 1 about mcp\./,
     );

@@ -86,6 +86,8 @@ export type ConversationSummary = z.infer<typeof ConversationSummary>;
 /** A conversation with its whole message tree (children ordered by createdAt, then id). */
 export const Conversation = ConversationSummary.extend({
   systemPrompt: z.string(),
+  /** The tools last chosen for it (tool ids or `<server>.*`); null: the owner's default. */
+  tools: ToolSelection.nullable(),
   messages: z.array(Message),
 });
 export type Conversation = z.infer<typeof Conversation>;

@@ -52,6 +52,8 @@ export type ToolSelection = z.infer<typeof ToolSelection>;
 
 /** A web page a tool found (web search): the answer cites it as [n], n its place in the list. */
 export const ToolSource = z.object({
+  /** Its number in the answer's list of sources, which the answer cites as [n]. */
+  n: z.number().int().positive(),
   title: z.string(),
   url: z.string(),
   snippet: z.string(),
@@ -73,7 +75,7 @@ export const ToolStep = z.object({
   /** What the model was given back (cut to TOOL_RESULT_MAX_CHARS). */
   content: z.string(),
   durationMs: z.number().int().nonnegative(),
-  /** Web pages the result lists, numbered from 1 across the whole answer. */
+  /** Web pages the result lists (numbered from 1 across the whole answer). */
   sources: z.array(ToolSource).optional(),
 });
 export type ToolStep = z.infer<typeof ToolStep>;

@@ -19,6 +19,7 @@ import type { ModelRoute } from "../llm/registry.ts";
 import { type StreamPart, streamCompletion, type UpstreamRequest } from "../llm/stream.ts";
 import { type ToolCallRequest, withRound } from "../llm/tool-format.ts";
 import { messageOf } from "./mcp.ts";
+import type { ToolOutput } from "./provider.ts";
 import type { OfferedTool, Toolset } from "./service.ts";
 import { numberedSources } from "./web-search.ts";
 
@@ -91,11 +92,12 @@ export async function* runToolLoop(input: ToolLoopInput): AsyncGenerator<ToolLoo
     const limited = round > limits.maxRounds;
     // In the order the model asked for them, as the next request sends them back.
     const steps: ToolStep[] = [];
-    for await (const { index, step } of runCalls(calls, toolset, signal, limits, limited)) {
+    for await (const { index, step, found } of runCalls(calls, toolset, signal, limits, limited)) {
       // Web pages are numbered across the answer in the order their results came.
-      if (step.sources) {
-        step.content = cut(numberedSources(step.sources, sources + 1), limits.resultMaxChars);
-        sources += step.sources.length;
+      if (found) {
+        step.sources = found.map((source, i) => ({ n: sources + i + 1, ...source }));
+        step.content = cut(numberedSources(step.sources), limits.resultMaxChars);
+        sources += found.length;
       }
       steps[index] = step;
       yield {
@@ -134,13 +136,13 @@ async function* runCalls(
   signal: AbortSignal,
   limits: ToolLimits,
   limited: boolean,
-): AsyncGenerator<{ index: number; step: ToolStep }, void> {
-  const pending = new Map<number, Promise<{ index: number; step: ToolStep }>>();
+): AsyncGenerator<Ran & { index: number }, void> {
+  const pending = new Map<number, Promise<Ran & { index: number }>>();
   calls.forEach((call, index) => {
     const offered = toolset.byName.get(call.name);
     pending.set(
       index,
-      runCall(call, offered, signal, limits, limited).then((step) => ({ index, step })),
+      runCall(call, offered, signal, limits, limited).then((ran) => ({ index, ...ran })),
     );
   });
   while (pending.size > 0) {
@@ -150,23 +152,31 @@ async function* runCalls(
   }
 }
 
+/** A call's step, and the web pages it found (not numbered yet). */
+interface Ran {
+  step: ToolStep;
+  found?: ToolOutput["sources"];
+}
+
 async function runCall(
   call: ToolCallRequest,
   offered: OfferedTool | undefined,
   signal: AbortSignal,
   limits: ToolLimits,
   limited: boolean,
-): Promise<ToolStep> {
+): Promise<Ran> {
   const started = performance.now();
-  const step = (ok: boolean, content: string, sources?: ToolStep["sources"]): ToolStep => ({
-    callId: call.callId,
-    tool: offered?.id ?? call.name,
-    name: call.name,
-    arguments: call.arguments,
-    ok,
-    content: cut(content, limits.resultMaxChars),
-    durationMs: Math.round(performance.now() - started),
-    ...(sources ? { sources } : {}),
+  const step = (ok: boolean, content: string, found?: ToolOutput["sources"]): Ran => ({
+    step: {
+      callId: call.callId,
+      tool: offered?.id ?? call.name,
+      name: call.name,
+      arguments: call.arguments,
+      ok,
+      content: cut(content, limits.resultMaxChars),
+      durationMs: Math.round(performance.now() - started),
+    },
+    ...(found ? { found } : {}),
   });
   if (limited) {
     return step(

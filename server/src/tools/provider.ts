@@ -7,8 +7,8 @@ export interface ToolOutput {
   ok: boolean;
   /** What the model reads; with `sources`, the loop writes it (numbering them across the answer). */
   content: string;
-  /** Web pages it found. */
-  sources?: ToolSource[];
+  /** Web pages it found (the loop numbers them across the answer). */
+  sources?: Omit<ToolSource, "n">[];
 }
 
 export interface ToolProvider {

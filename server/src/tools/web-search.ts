@@ -73,7 +73,7 @@ export function createWebSearch(searxngUrl: string): ToolProvider {
       if (!answer.success) {
         return { ok: false, content: "The search service's answer was not SearXNG's JSON." };
       }
-      const sources: ToolSource[] = answer.data.results
+      const sources: Omit<ToolSource, "n">[] = answer.data.results
         .slice(0, input.max_results ?? DEFAULT_RESULTS)
         .map((result) => ({ title: result.title, url: result.url, snippet: result.content }));
       return { ok: true, content: "", sources };
@@ -82,10 +82,10 @@ export function createWebSearch(searxngUrl: string): ToolProvider {
   };
 }
 
-/** Results as the model reads them, numbered from `first` (the answer cites them as [n]). */
-export function numberedSources(sources: readonly ToolSource[], first: number): string {
+/** Results as the model reads them (the answer cites them as [n]). */
+export function numberedSources(sources: readonly ToolSource[]): string {
   if (sources.length === 0) return "No results.";
   return sources
-    .map((source, index) => `[${first + index}] ${source.title}\n${source.url}\n${source.snippet}`)
+    .map((source) => `[${source.n}] ${source.title}\n${source.url}\n${source.snippet}`)
     .join("\n\n");
 }
