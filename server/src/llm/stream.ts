@@ -60,6 +60,8 @@ export type StreamPart =
   | { type: "usage"; usage: TokenUsage }
   /** The calls the model asked for, whole, once its reply is complete. */
   | { type: "tool_calls"; calls: ToolCallRequest[] }
+  /** A piece of a tool call arrived: the model is not silent, though it shows nothing. */
+  | { type: "tool_call_delta" }
   /** `length`: cut by the output token limit. */
   | { type: "finish"; reason: "stop" | "length" | "other" };
 
@@ -182,6 +184,9 @@ async function* streamResponses(
   const calls: ToolCallRequest[] = [];
   for await (const event of stream) {
     switch (event.type) {
+      case "response.function_call_arguments.delta":
+        yield { type: "tool_call_delta" };
+        break;
       case "response.output_item.done":
         if (event.item.type === "function_call") {
           const { call_id, name, arguments: args } = event.item;
@@ -238,6 +243,7 @@ async function* streamChat(
     const reasoning = delta?.reasoning_content ?? delta?.reasoning;
     if (reasoning) yield { type: "reasoning", delta: reasoning };
     if (delta?.content) yield { type: "text", delta: delta.content };
+    if (delta?.tool_calls?.length) yield { type: "tool_call_delta" };
     for (const piece of delta?.tool_calls ?? []) {
       const call = calls[piece.index] ?? { callId: "", name: "", arguments: "" };
       calls[piece.index] = call;
