@@ -466,6 +466,14 @@ describe.each(testDatabaseKinds())("tools on %s", (database) => {
     });
     expect(copy.id).not.toBe(conversationId);
     expect(copy.messages[1]?.toolRounds).toEqual(rounds);
+    // The Markdown export lists the calls, for people to read.
+    const markdown = await client.conversations.export.query({
+      id: conversationId,
+      format: "markdown",
+    });
+    expect(markdown.content).toContain(
+      '<details><summary>Tool calls</summary>\n\n- `remote.echo` with `{"text":"kept"}`\n\n> echo: kept\n\n</details>',
+    );
   });
 });
 

@@ -68,7 +68,6 @@ export function createToolService(deps: {
     starting.push(connection.ready());
   }
   if (config.searxngUrl) providers.push(createWebSearch(config.searxngUrl));
-  const byServer = new Map(providers.map((provider) => [provider.name, provider]));
   const validator = new AjvJsonSchemaValidator();
   const checks = new WeakMap<object, (args: unknown) => string | undefined>();
 
@@ -142,7 +141,6 @@ export function createToolService(deps: {
     list,
     unknownIn,
     toolset,
-    has: (server: string) => byServer.has(server),
     config,
     /** Resolves once every server has been tried once (tests wait for it; the app does not). */
     started: () => Promise.all(starting).then(() => undefined),
