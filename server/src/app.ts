@@ -30,6 +30,8 @@ import type { ProviderOptions } from "./llm/providers.ts";
 import { createModelRegistry } from "./llm/registry.ts";
 import { createMetrics, observers } from "./metrics/index.ts";
 import { connectRedis, redisConnector } from "./redis.ts";
+import type { Backoff } from "./tools/mcp.ts";
+import { createToolService } from "./tools/service.ts";
 import {
   createCallerFactory,
   createContextFactory,
@@ -53,6 +55,8 @@ export interface AppDeps {
   chat?: Partial<ChatOptions>;
   /** How often providers are checked, and how long a listing may take (tests shorten them). */
   providers?: Partial<ProviderOptions>;
+  /** How soon a failed MCP server is retried (tests shorten it). */
+  toolBackoff?: Backoff;
 }
 
 /**
@@ -158,7 +162,16 @@ export async function buildApp(deps: AppDeps) {
     db,
     store: createFilesystemStore(config.filesDir),
     maxBytes: config.uploadMaxBytes,
+    pdfMaxPages: config.pdfMaxPages,
   });
+  const tools = createToolService({
+    config: config.tools,
+    demo: registry.list().demo,
+    log: app.log,
+    backoff: deps.toolBackoff,
+  });
+  // After the chat service's close (hooks run in reverse): no answer is left calling a tool.
+  app.addHook("onClose", () => tools.close());
   const chatOptions = { ...config.chat, ...deps.chat };
   const shared = config.redisUrl
     ? await shareThroughRedis(app, {
@@ -174,6 +187,7 @@ export async function buildApp(deps: AppDeps) {
     models: registry,
     files,
     bus: shared?.bus,
+    tools,
     options: chatOptions,
     observer,
   });
@@ -188,6 +202,7 @@ export async function buildApp(deps: AppDeps) {
     models: registry,
     chat,
     files,
+    tools,
     tokens,
     limits,
     identity: createIdentityService({

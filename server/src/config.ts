@@ -5,6 +5,7 @@ import {
   CHAT_API_LIMITS,
   EXCHANGE_LIMITS,
   FILE_LIMITS,
+  McpServersConfig,
   ModelCapabilities,
   ModelParameters,
 } from "@parley/shared";
@@ -32,7 +33,7 @@ export const ModelConfig = z.strictObject({
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "lowercase letters, digits and -")
     .optional(),
-  capabilities: ModelCapabilities.default({ vision: false, reasoning: false }),
+  capabilities: ModelCapabilities.default({ vision: false, reasoning: false, tools: false }),
   parameters: ModelParameters.default({}),
 });
 export type ModelConfig = z.infer<typeof ModelConfig>;
@@ -48,6 +49,18 @@ const JsonModels = z
     }
   })
   .pipe(z.array(ModelConfig).min(1));
+
+const JsonMcpServers = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "not valid JSON" });
+      return z.NEVER;
+    }
+  })
+  .pipe(McpServersConfig);
 
 const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
 const optional = <T extends z.ZodType>(schema: T) =>
@@ -142,6 +155,38 @@ const EnvSchema = z.object({
     .default(600)
     .describe("a whole number of seconds (at least 1)"),
 
+  // Tools
+  MCP_SERVERS: optional(JsonMcpServers).describe(
+    'a JSON object of MCP servers ({"name": {"command", "args"?, "env"?} or {"url", "headers"?}})',
+  ),
+  GUEST_TOOLS: Bool.default(false).describe("true or false"),
+  TOOL_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(60)
+    .describe("a whole number of seconds (at least 1)"),
+  TOOL_RESULT_MAX_CHARS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .default(20_000)
+    .describe("a whole number of characters (at least 100)"),
+  TOOL_MAX_ROUNDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(8)
+    .describe("a whole number from 1 to 100"),
+  SEARXNG_URL: optional(z.url({ protocol: /^https?$/ })).describe("an http(s) URL"),
+  PDF_MAX_PAGES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(100)
+    .describe("a whole number of pages (at least 1)"),
+
   // Identity
   REQUIRE_LOGIN: Bool.default(false).describe("true or false"),
   ALLOW_SIGNUP: Bool.default(true).describe("true or false"),
@@ -187,7 +232,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     const expected = field?.description ?? "a valid value";
     // A JSON problem inside MODELS says where it is; other values are short enough to echo.
     const detail =
-      name === "MODELS"
+      name === "MODELS" || name === "MCP_SERVERS"
         ? `${issue?.path.slice(1).join(".") || "value"}: ${issue?.message}`
         : `got ${JSON.stringify(env[name])}`;
     throw new ConfigError(`${name}: expected ${expected}; ${detail}`);
@@ -229,6 +274,22 @@ export function parseConfig(env: Record<string, string | undefined>) {
       /** How long a finished generation's events stay replayable. */
       logTtlMs: e.GENERATION_LOG_TTL_SECONDS * 1000,
     },
+    tools: {
+      /** MCP servers by name (none when unset). */
+      mcpServers: e.MCP_SERVERS ?? {},
+      /** Guests may use tools. */
+      guests: e.GUEST_TOOLS,
+      /** A tool call running longer than this is cancelled and answered with an error. */
+      timeoutMs: e.TOOL_TIMEOUT_SECONDS * 1000,
+      /** A tool result is cut to this many characters before the model sees it. */
+      resultMaxChars: e.TOOL_RESULT_MAX_CHARS,
+      /** Rounds of tool calls one answer may make. */
+      maxRounds: e.TOOL_MAX_ROUNDS,
+      /** The SearXNG instance behind `web.search` (no web search when unset). */
+      searxngUrl: e.SEARXNG_URL,
+    },
+    /** Pages of a PDF read into the prompt (the rest are left out, which the document says). */
+    pdfMaxPages: e.PDF_MAX_PAGES,
     identity: {
       requireLogin: e.REQUIRE_LOGIN,
       allowSignup: e.ALLOW_SIGNUP,

@@ -71,6 +71,7 @@ function firstOutcome(
 
 const MATRIX: Record<string, Row> = {
   "models.list": { kind: "own", call: (c) => c.models.list.query() },
+  "tools.list": { kind: "own", call: (c) => c.tools.list.query() },
   "auth.me": {
     kind: "own",
     call: (c) => c.auth.me.query(),

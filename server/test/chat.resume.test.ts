@@ -17,6 +17,7 @@ import {
   readStream,
   reasoningOf,
   type StreamedEvent,
+  shownBy,
   startChatServer,
   textOf,
 } from "./helpers/session.ts";
@@ -34,15 +35,6 @@ function expectWholeLog(generationId: string, events: readonly StreamedEvent[]) 
   const final = events.at(-1)?.event;
   expect(final?.type).toBe("final");
   expect(textOf(events)).toBe(final?.type === "final" ? final.text : undefined);
-}
-
-/** What a stream shows, whichever events were merged on the way: events other than streamed text, the text and the reasoning. */
-function shown(events: readonly StreamedEvent[]) {
-  return {
-    others: events.filter(({ event }) => event.type !== "token" && event.type !== "reasoning"),
-    text: textOf(events),
-    reasoning: reasoningOf(events),
-  };
 }
 
 describe.each(API_MODELS)("resuming a generation over the $api API", ({ model }) => {
@@ -93,7 +85,7 @@ describe.each(API_MODELS)("resuming a generation over the $api API", ({ model })
       expect(rest.end).toBe("complete");
       const joined = [...first.events, ...rest.events];
       expectWholeLog(generationId, joined);
-      expect({ cut, ...shown(joined) }).toEqual({ cut, ...shown(reference.events) });
+      expect({ cut, ...shownBy(joined) }).toEqual({ cut, ...shownBy(reference.events) });
     }
   });
 
@@ -104,7 +96,7 @@ describe.each(API_MODELS)("resuming a generation over the $api API", ({ model })
     expectWholeLog(generationId, first ?? []);
     for (const events of others) {
       expectWholeLog(generationId, events);
-      expect(shown(events)).toEqual(shown(first ?? []));
+      expect(shownBy(events)).toEqual(shownBy(first ?? []));
     }
   });
 
@@ -178,7 +170,7 @@ describe("a client whose connection drops", () => {
     expect(requests).toEqual([null, events[9]?.id]);
     expectWholeLog(generationId, events);
     const reference = await readStream(client, { generationId });
-    expect(shown(events)).toEqual(shown(reference.events));
+    expect(shownBy(events)).toEqual(shownBy(reference.events));
   });
 });
 

@@ -147,6 +147,7 @@ describe.each(API_MODELS)("the message tree over the $api API", ({ model }) => {
       prompt: { api: continued.request.api, request: continued.request.body },
       model,
       parameters: {},
+      toolRounds: [],
     });
 
     // delete: the question and everything under it.

@@ -29,7 +29,7 @@ describe("configuration", () => {
       {
         id: "llama3",
         baseURL: "http://127.0.0.1:11434/v1",
-        capabilities: { vision: false, reasoning: false },
+        capabilities: { vision: false, reasoning: false, tools: false },
         parameters: {},
       },
     ]);

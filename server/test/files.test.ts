@@ -305,17 +305,21 @@ describe("files in messages", () => {
     expect(answerRequests(server.mock)).toEqual([]);
   });
 
-  it("refuses a PDF for every model", async () => {
+  it("sends a PDF that cannot be read as a note saying so (PDFs are read as text)", async () => {
     const { client, jar } = await newGuest();
     const pdf = await uploaded(server.url, "report.pdf", PDF, jar);
     expect(pdf.mimeType).toBe("application/pdf");
-    const conversationId = await titledConversation(client, "parley-demo-vision");
-    const error = await errorOf(
-      client.messages.send.mutate({ conversationId, content: "Read", files: [pdf.sha256] }),
+    const conversationId = await titledConversation(client, "parley-demo");
+    const sent = await sendAndAnswer(server, client, {
+      conversationId,
+      content: "Read",
+      files: [pdf.sha256],
+    });
+    const parts = lastChatMessage(sent.request)?.content as { text: string }[] | undefined;
+    const document = parts?.[0];
+    expect(document?.text).toMatch(
+      /^<document name="report\.pdf" pages="0">\n\[This PDF could not be read \(.+\)\.\]\n<\/document>$/,
     );
-    expect(error.data?.code).toBe("BAD_REQUEST");
-    expect(error.message).toMatch(/cannot read PDF files \("report\.pdf"\)/);
-    expect((await client.conversations.get.query({ id: conversationId })).messages).toEqual([]);
   });
 
   it("inlines a text file as a document, before the text, and keeps it in later turns", async () => {

@@ -74,7 +74,10 @@ describe("panel.procedures describes the router", () => {
     expect(byPath.get("models.list")).toMatchObject({
       kind: "query",
       inputOptional: true,
-      input: { type: "object", properties: { capability: { enum: ["vision", "reasoning"] } } },
+      input: {
+        type: "object",
+        properties: { capability: { enum: ["vision", "reasoning", "tools"] } },
+      },
       output: {
         type: "object",
         properties: { models: { type: "array" }, defaultModel: { type: "string" } },

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { FILE_LIMITS, FileRef, Sha256 } from "./files.ts";
 import { ModelParameters } from "./models.ts";
+import { ToolCallEvent, ToolResultEvent, ToolRounds, ToolSelection } from "./tools.ts";
 
 /**
  * Usage limits. The schemas below enforce the per-message ones; the server enforces the counts
@@ -74,6 +75,8 @@ export const Message = z.object({
   generationId: z.string().nullable(),
   /** Files attached to a user message, in the order the model reads them ([] when none). */
   files: z.array(FileRef),
+  /** The tool calls an answer made, round by round ([] when none). */
+  toolRounds: ToolRounds,
   createdAt: z.date(),
   updatedAt: z.date(),
 });
@@ -91,6 +94,8 @@ export type ConversationSummary = z.infer<typeof ConversationSummary>;
 /** A conversation with its whole message tree (children ordered by createdAt, then id). */
 export const Conversation = ConversationSummary.extend({
   systemPrompt: z.string(),
+  /** The tools last chosen for it (tool ids or `<server>.*`); null: the owner's default. */
+  tools: ToolSelection.nullable(),
   messages: z.array(Message),
 });
 export type Conversation = z.infer<typeof Conversation>;
@@ -193,6 +198,12 @@ export const SendMessageInput = z
     messageId: Id.optional(),
     /** The id for the new answer (new, retry, edit), chosen by the client; else the server's. */
     assistantMessageId: ClientMessageId.optional(),
+    /**
+     * The tools the model may call for this answer (tool ids, or `<server>.*`; [] for none),
+     * remembered for the conversation. Omitted: the conversation's last choice, else the
+     * owner's default (settings).
+     */
+    tools: ToolSelection.optional(),
   })
   .superRefine((input, ctx) => {
     const needsContent = input.mode === "new" || input.mode === "edit";
@@ -258,6 +269,11 @@ export const MessagePromptOutput = z.object({
   prompt: RecordedPrompt.nullable(),
   model: z.string().nullable(),
   parameters: ModelParameters.nullable(),
+  /**
+   * After each tool round whose results went back to the model, the request that sent them:
+   * the prompt with every call and result so far, exactly as sent ([] when no tools were called).
+   */
+  toolRounds: z.array(RecordedPrompt),
 });
 export type MessagePromptOutput = z.infer<typeof MessagePromptOutput>;
 
@@ -280,7 +296,8 @@ export const GenerationErrorCode = z.enum([
 export type GenerationErrorCode = z.infer<typeof GenerationErrorCode>;
 
 /**
- * A generation's events, in log order: `started`, then `token` / `reasoning` / `title`, then
+ * A generation's events, in log order: `started`, then `token` / `reasoning` / `title` /
+ * `tool_call` / `tool_result`, then
  * exactly one of `final` or `error`, which ends the stream.
  */
 export const GenerationEvent = z.discriminatedUnion("type", [
@@ -297,6 +314,9 @@ export const GenerationEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("token"), text: z.string(), pad: z.string() }),
   z.object({ type: z.literal("reasoning"), text: z.string(), pad: z.string() }),
   z.object({ type: z.literal("title"), title: z.string() }),
+  /** The model called a tool (each call of a round, then each result as it comes). */
+  ToolCallEvent,
+  ToolResultEvent,
   z.object({
     type: z.literal("final"),
     /** The whole answer as persisted. */

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { ConversationIdInput, ConversationInfo, Message, MessageRefInput } from "./chat.ts";
 import { FileRef } from "./files.ts";
+import { ToolRounds } from "./tools.ts";
 
 export const EXCHANGE_LIMITS = {
   /**
@@ -57,6 +58,8 @@ export const ExportedMessage = Message.pick({
 }).extend({
   /** When the message was written. Siblings are ordered by it (oldest branch first). */
   createdAt: Timestamp,
+  /** An answer's tool calls and their results, round by round (absent or [] when none). */
+  toolRounds: ToolRounds.default([]),
 });
 export type ExportedMessage = z.infer<typeof ExportedMessage>;
 

@@ -8,4 +8,5 @@ export * from "./ops.ts";
 export * from "./panel.ts";
 export * from "./settings.ts";
 export * from "./shares.ts";
+export * from "./tools.ts";
 export * from "./transformer.ts";

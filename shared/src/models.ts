@@ -17,6 +17,8 @@ export const ModelCapabilities = z.strictObject({
   vision: z.boolean().default(false),
   /** Streams reasoning text apart from the answer. */
   reasoning: z.boolean().default(false),
+  /** Can call tools (function calling): MCP servers' tools and web search. */
+  tools: z.boolean().default(false),
 });
 export type ModelCapabilities = z.infer<typeof ModelCapabilities>;
 
@@ -52,7 +54,7 @@ export type ModelsListOutput = z.infer<typeof ModelsListOutput>;
 export const ModelsListInput = z
   .strictObject({
     /** Only models with this capability (for example vision, when the message has images). */
-    capability: z.enum(["vision", "reasoning"]).optional(),
+    capability: z.enum(["vision", "reasoning", "tools"]).optional(),
   })
   .optional();
 export type ModelsListInput = z.infer<typeof ModelsListInput>;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LIMITS } from "./chat.ts";
 import { ModelParameters } from "./models.ts";
+import { ToolSelection } from "./tools.ts";
 
 export const Theme = z.enum(["system", "light", "dark"]);
 export type Theme = z.infer<typeof Theme>;
@@ -25,6 +26,8 @@ export const Settings = z.strictObject({
   showReasoning: z.boolean(),
   /** Wrap long lines in code blocks instead of scrolling. */
   wrapCode: z.boolean(),
+  /** The tools new conversations start with (tool ids, or `<server>.*`). */
+  tools: ToolSelection,
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -37,6 +40,7 @@ export const DEFAULT_SETTINGS: Settings = {
   streamingSmoothing: true,
   showReasoning: true,
   wrapCode: false,
+  tools: [],
 };
 
 /** Only the fields to change; each given field replaces the stored one whole. */

@@ -5,6 +5,8 @@ import { ConversationIdInput, ConversationSummary, Message, ShareId } from "./ch
 export const ShareInput = ConversationIdInput.extend({
   /** The message the sharer is looking at (the end of the shown branch); the newest when omitted. */
   leafId: ConversationIdInput.shape.id.optional(),
+  /** false: leave out the answers' tool calls and their results (kept by default). */
+  includeTools: z.boolean().optional(),
 });
 export type ShareInput = z.infer<typeof ShareInput>;
 

@@ -6,7 +6,7 @@ import type {
   CreateConversationInput,
   UpdateConversationInput,
 } from "@parley/shared";
-import { LIMITS } from "@parley/shared";
+import { LIMITS, ToolSelection } from "@parley/shared";
 import type { Prisma } from "../db/generated/client.ts";
 import { badRequest } from "./errors.ts";
 import { sqlTimestamp } from "./generations/saves.ts";
@@ -142,11 +142,21 @@ function info(conversation: {
   title: string;
   model: string;
   systemPrompt: string;
+  tools: unknown;
   createdAt: Date;
   updatedAt: Date;
 }): ConversationInfo {
   const { id, title, model, systemPrompt, createdAt, updatedAt } = conversation;
-  return { id, title, model, systemPrompt, createdAt, updatedAt };
+  const tools = ToolSelection.safeParse(conversation.tools);
+  return {
+    id,
+    title,
+    model,
+    systemPrompt,
+    tools: tools.success ? tools.data : null,
+    createdAt,
+    updatedAt,
+  };
 }
 
 function encodeCursor(last: { updatedAt: Date; id: string }): string {

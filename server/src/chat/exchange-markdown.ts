@@ -4,9 +4,10 @@ import type { FileRef, Message, Role } from "@parley/shared";
 
 export interface MarkdownMessage
   extends Pick<
-    Message,
-    "id" | "parentId" | "role" | "content" | "reasoning" | "interrupted" | "error"
-  > {
+      Message,
+      "id" | "parentId" | "role" | "content" | "reasoning" | "interrupted" | "error"
+    >,
+    Partial<Pick<Message, "toolRounds">> {
   files: readonly Pick<FileRef, "name">[];
 }
 
@@ -37,6 +38,17 @@ export function conversationMarkdown(conversation: MarkdownConversation): string
     lines.push("", `## ${HEADINGS[message.role]}`, "");
     if (message.reasoning.trim()) {
       lines.push("<details><summary>Reasoning</summary>", "", message.reasoning.trim(), "");
+      lines.push("</details>", "");
+    }
+    const calls = (message.toolRounds ?? []).flatMap((round) => round.calls);
+    if (calls.length > 0) {
+      lines.push("<details><summary>Tool calls</summary>", "");
+      for (const call of calls) {
+        lines.push(
+          `- \`${call.tool}\` ${call.ok ? "" : "(failed) "}with \`${oneLine(call.arguments)}\``,
+        );
+        lines.push("", quote(call.content), "");
+      }
       lines.push("</details>", "");
     }
     if (message.content.trim()) lines.push(message.content.trim(), "");

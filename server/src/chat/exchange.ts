@@ -102,6 +102,7 @@ export function createExchangeService(deps: ChatParts) {
           usage: message.usage,
           createdAt: message.createdAt,
           files: message.files,
+          toolRounds: message.toolRounds,
         };
       }),
     }));

@@ -10,11 +10,13 @@ import { TRPCError } from "@trpc/server";
 import { attachmentParts, checkModelTakes, userContent } from "../files/prompt.ts";
 import { readRecordedPrompt, recordPrompt } from "../files/recorded-prompt.ts";
 import { buildRequest, type PromptMessage, type PromptPart } from "../llm/stream.ts";
+import { followUpRequests } from "../llm/tool-format.ts";
 import type { Logger } from "../log.ts";
+import { checkToolChoice, chooseTools, rememberTools } from "../tools/choice.ts";
 import { badRequest, limitReached, modelUnavailable, notFound } from "./errors.ts";
 import { newId } from "./ids.ts";
 import { promptMessages } from "./prompt.ts";
-import { ownedConversation } from "./records.ts";
+import { ownedConversation, storedRounds } from "./records.ts";
 import { readForSend, type SendNode, SendRefused, writeSend } from "./sends.ts";
 import type { ChatParts } from "./service.ts";
 import { settingsFromStored } from "./settings.ts";
@@ -35,7 +37,7 @@ interface SendPlan {
 }
 
 export function createMessageService(deps: ChatParts) {
-  const { db, models, runner, limits, files } = deps;
+  const { db, models, runner, limits, files, tools } = deps;
 
   /**
    * A send is one read (readForSend) and one write (writeSend); the upstream request starts
@@ -47,7 +49,7 @@ export function createMessageService(deps: ChatParts) {
   async function send(
     ownerId: string,
     input: SendMessageInput,
-    context: { log: Logger; admit?: () => Promise<void>; guestLimit?: number },
+    context: { log: Logger; admit?: () => Promise<void>; guest?: boolean; guestLimit?: number },
   ): Promise<SendMessageOutput> {
     const conversation = await readForSend(db, ownerId, input.conversationId);
     if (!conversation) throw notFound("conversation");
@@ -82,6 +84,8 @@ export function createMessageService(deps: ChatParts) {
     const attached = plan.user && input.files?.length ? await attachable(ownerId, input) : [];
     checkModelTakes(route.info, [...plan.path.flatMap((node) => node.files), ...attached]);
 
+    checkToolChoice(tools, input.tools, route.info, context.guest ?? false);
+
     await context.admit?.();
     const messages = await promptOf(plan, attached);
     const preferences = settingsFromStored(conversation.settings);
@@ -89,10 +93,18 @@ export function createMessageService(deps: ChatParts) {
       ...route.info.parameters,
       ...preferences.modelParameters[conversation.model],
     });
+    const toolChoice = chooseTools(tools, {
+      chosen: input.tools,
+      remembered: conversation.tools,
+      defaults: preferences.tools,
+      model: route.info,
+      guest: context.guest ?? false,
+    });
     const request = buildRequest(route, {
       system: conversation.systemPrompt,
       messages,
       parameters,
+      tools: toolChoice?.toolset.definitions,
     });
 
     const userMessageId = plan.user ? newId() : undefined;
@@ -104,9 +116,11 @@ export function createMessageService(deps: ChatParts) {
       model: conversation.model,
       route,
       request,
+      tools: toolChoice,
       base: {
         text: plan.continued?.content ?? "",
         reasoning: plan.continued?.reasoning ?? "",
+        toolRounds: storedRounds(plan.continued?.toolRounds),
       },
       ...(conversation.title === "" && plan.user
         ? // A message of files alone is titled from their names.
@@ -117,6 +131,7 @@ export function createMessageService(deps: ChatParts) {
     try {
       await writeSend(db, {
         conversationId: conversation.id,
+        ...rememberTools(input.tools),
         ...(context.guestLimit !== undefined
           ? { guestAllowance: { userId: ownerId, limit: context.guestLimit } }
           : {}),
@@ -169,12 +184,11 @@ export function createMessageService(deps: ChatParts) {
   async function promptOf(plan: SendPlan, attached: readonly FileRef[]): Promise<PromptMessage[]> {
     const parts = new Map<string, PromptPart[]>();
     for (const node of plan.path) {
-      if (node.files.length > 0)
-        parts.set(node.id, await attachmentParts(node.files, files.bytesOf));
+      if (node.files.length > 0) parts.set(node.id, await attachmentParts(node.files, files));
     }
     const messages = promptMessages(plan.path, parts);
     if (plan.user) {
-      const own = await attachmentParts(attached, files.bytesOf);
+      const own = await attachmentParts(attached, files);
       messages.push({ role: "user", content: userContent(plan.user.content, own) });
     }
     return messages;
@@ -204,7 +218,7 @@ export function createMessageService(deps: ChatParts) {
     await ownedConversation(db, ownerId, input.conversationId);
     const message = await db.message.findFirst({
       where: { id: input.messageId, conversationId: input.conversationId },
-      select: { prompt: true, model: true, parameters: true },
+      select: { prompt: true, model: true, parameters: true, content: true, toolRounds: true },
     });
     if (!message) throw notFound("message");
     const recorded = RecordedPrompt.safeParse(await recordedJson(message.prompt, files.read));
@@ -213,6 +227,9 @@ export function createMessageService(deps: ChatParts) {
       prompt: recorded.success ? recorded.data : null,
       model: message.model,
       parameters: parameters.success ? parameters.data : null,
+      toolRounds: recorded.success
+        ? followUpRequests(recorded.data, message.content, storedRounds(message.toolRounds))
+        : [],
     };
   }
 

@@ -57,7 +57,7 @@ export interface CopiedMessage
       | "model"
       | "createdAt"
     >,
-    Partial<Pick<Message, "parameters" | "usage" | "updatedAt">> {
+    Partial<Pick<Message, "parameters" | "usage" | "updatedAt" | "toolRounds">> {
   files: readonly Pick<FileRef, "sha256" | "name">[];
 }
 
@@ -97,6 +97,9 @@ export async function createConversationWithTree(
         model: message.model,
         parameters: (message.parameters ?? undefined) as Prisma.InputJsonObject | undefined,
         usage: (message.usage ?? undefined) as Prisma.InputJsonObject | undefined,
+        toolRounds: message.toolRounds?.length
+          ? (message.toolRounds as Prisma.InputJsonArray)
+          : undefined,
         createdAt: message.createdAt,
         updatedAt: message.updatedAt,
       })),

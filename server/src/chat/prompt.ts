@@ -1,21 +1,36 @@
 import { userContent } from "../files/prompt.ts";
 import type { PromptMessage, PromptPart } from "../llm/stream.ts";
+import { storedRounds } from "./records.ts";
 import type { TreeNode } from "./tree.ts";
 
 /**
- * The conversation part of a prompt: the messages of a root→parent path, as they are. Answers
- * with no text (failed before their first token) are left out: they say nothing, and several
- * providers refuse an empty assistant message.
+ * The conversation part of a prompt: the messages of a root→parent path, as they are (answers
+ * with their tool calls). Answers with no text and no tool calls (failed before their first
+ * token) are left out: they say nothing, and several providers refuse an empty assistant message.
  */
 export function promptMessages(
-  path: readonly TreeNode[],
+  path: readonly (TreeNode & { toolRounds?: unknown })[],
   /** The parts of each message's attached files, by message id. */
   attachments: ReadonlyMap<string, PromptPart[]> = new Map(),
 ): PromptMessage[] {
   return path
-    .filter((node) => !(node.role === "assistant" && node.content === ""))
+    .filter(
+      (node) =>
+        !(
+          node.role === "assistant" &&
+          node.content === "" &&
+          !toolRoundsOf(node.toolRounds).toolRounds
+        ),
+    )
     .map((node) => ({
       role: node.role,
       content: userContent(node.content, attachments.get(node.id) ?? []),
+      // An answer's tool calls go back with it, in the provider's format.
+      ...(node.role === "assistant" ? toolRoundsOf(node.toolRounds) : {}),
     }));
+}
+
+function toolRoundsOf(stored: unknown): Pick<PromptMessage, "toolRounds"> {
+  const rounds = storedRounds(stored);
+  return rounds.length > 0 ? { toolRounds: rounds } : {};
 }

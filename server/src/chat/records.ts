@@ -1,6 +1,12 @@
 // Database rows to wire shapes.
 
-import { type Message, ModelParameters, TokenUsage } from "@parley/shared";
+import {
+  type Message,
+  ModelParameters,
+  TokenUsage,
+  type ToolRound,
+  ToolRounds,
+} from "@parley/shared";
 import type { z } from "zod";
 import type { Db } from "../db/client.ts";
 import type { Prisma } from "../db/generated/client.ts";
@@ -21,6 +27,7 @@ export const messageColumns = {
   parameters: true,
   usage: true,
   timeToFirstTokenMs: true,
+  toolRounds: true,
   createdAt: true,
   updatedAt: true,
   files: { select: fileColumns },
@@ -35,7 +42,13 @@ export function toMessage(row: MessageRow, generationId: string | undefined): Me
     usage: parsedOrNull(TokenUsage, row.usage),
     generationId: generationId ?? null,
     files: messageFiles(row.files),
+    toolRounds: storedRounds(row.toolRounds),
   };
+}
+
+/** A message's stored tool rounds ([] when none, or unreadable). */
+export function storedRounds(value: unknown): ToolRound[] {
+  return parsedOrNull(ToolRounds, value) ?? [];
 }
 
 function parsedOrNull<T>(schema: z.ZodType<T>, value: unknown): T | null {

@@ -14,6 +14,8 @@ export interface SendNode {
   role: Role;
   content: string;
   reasoning: string;
+  /** An answer's tool rounds as stored (JSON), sent again with it on later turns. */
+  toolRounds: unknown;
   files: FileRef[];
 }
 
@@ -22,6 +24,8 @@ export interface SendContext {
   title: string;
   model: string;
   systemPrompt: string;
+  /** The tools last chosen in this conversation (JSON as stored), null when never. */
+  tools: unknown;
   /** The owner's stored settings (unparsed), null when they have none. */
   settings: unknown;
   /** Every message, parents before children. */
@@ -35,12 +39,12 @@ export async function readForSend(
   conversationId: string,
 ): Promise<SendContext | undefined> {
   const rows = await db.$queryRaw<SendContext[]>`
-    SELECT c."id", c."title", c."model", c."systemPrompt",
+    SELECT c."id", c."title", c."model", c."systemPrompt", c."tools",
       (SELECT s."data" FROM "Settings" s WHERE s."userId" = ${ownerId}) AS "settings",
       COALESCE((
         SELECT json_agg(json_build_object(
           'id', m."id", 'parentId', m."parentId", 'role', m."role",
-          'content', m."content", 'reasoning', m."reasoning",
+          'content', m."content", 'reasoning', m."reasoning", 'toolRounds', m."toolRounds",
           'files', COALESCE((
             SELECT json_agg(json_build_object(
               'sha256', mf."sha256", 'name', mf."name", 'mimeType', f."mimeType", 'size', f."size"))
@@ -55,6 +59,8 @@ export async function readForSend(
 
 export interface SendWrite {
   conversationId: string;
+  /** The tools chosen for this send, remembered for the conversation (undefined: unchanged). */
+  tools?: readonly string[];
   /** A guest's allowance: the send happens only while it has sent fewer than `limit`. */
   guestAllowance?: { userId: string; limit: number };
   /** The new user message (new, edit). */
@@ -128,9 +134,11 @@ export async function writeSend(db: Db, send: SendWrite): Promise<void> {
           FROM allowed
           RETURNING 1)`,
   );
-  // Activity moves the conversation to the top of the list.
+  // Activity moves the conversation to the top of the list; its tools are remembered.
+  const tools = send.tools === undefined ? null : JSON.stringify(send.tools);
   parts.push(Prisma.sql`touched AS (
-    UPDATE "Conversation" SET "updatedAt" = ${at}
+    UPDATE "Conversation"
+    SET "updatedAt" = ${at}, "tools" = COALESCE(${tools}::jsonb, "tools")
     WHERE "id" = ${conversationId} AND EXISTS (SELECT 1 FROM allowed))`);
 
   let rows: { allowed: number; answered: number }[];

@@ -6,6 +6,7 @@ import type { Db } from "../db/client.ts";
 import type { FileService } from "../files/service.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
 import type { GenerationObserver } from "../metrics/index.ts";
+import type { ToolService } from "../tools/service.ts";
 import { DEFAULT_LOG_TTL_MS, type GenerationBus } from "./bus/index.ts";
 import { createMemoryBus } from "./bus/memory.ts";
 import { createConversationService } from "./conversations.ts";
@@ -40,6 +41,8 @@ export interface ChatParts {
   limits: Limits;
   /** Attachments: who may attach what, and their bytes for prompts. */
   files: FileService;
+  /** The tools models may call (none when omitted). */
+  tools?: ToolService;
 }
 
 export function createChatService(deps: {
@@ -48,6 +51,7 @@ export function createChatService(deps: {
   files: FileService;
   /** The generation bus; in memory (with `options.logTtlMs`) when omitted. */
   bus?: GenerationBus;
+  tools?: ToolService;
   options?: Partial<ChatOptions>;
   /** Told about each generation (metrics, provider health). */
   observer?: GenerationObserver;
@@ -70,6 +74,7 @@ export function createChatService(deps: {
     runner,
     limits: options.limits,
     files: deps.files,
+    tools: deps.tools,
   };
   const conversations = createConversationService(shared);
   const messages = createMessageService(shared);

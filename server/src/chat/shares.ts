@@ -13,6 +13,7 @@ import {
   type ShareInput,
   type ShareOutput,
   type SharesListOutput,
+  ToolRounds,
 } from "@parley/shared";
 import { TRPCError } from "@trpc/server";
 import { nanoid } from "nanoid";
@@ -33,7 +34,10 @@ const SHARE_ID_ATTEMPTS = 5;
 
 /** A snapshot as stored in Share.snapshot (JSON, so dates come back as strings). */
 const StoredSnapshot = SharedConversation.pick({ title: true, model: true, leafId: true }).extend({
-  messages: z.array(SharedMessage.extend({ createdAt: z.coerce.date() })),
+  messages: z.array(
+    // Shares made before tools have no toolRounds.
+    SharedMessage.extend({ createdAt: z.coerce.date(), toolRounds: ToolRounds.default([]) }),
+  ),
 });
 type Snapshot = z.infer<typeof StoredSnapshot>;
 
@@ -54,7 +58,7 @@ export function createShareService(deps: ChatParts & { conversations: Conversati
         message: "An answer is still being written; share once it is done.",
       });
     }
-    const snapshot = snapshotOf(conversation, input.leafId);
+    const snapshot = snapshotOf(conversation, input.leafId, input.includeTools ?? true);
     const contentHash = hashOf(conversation.id, snapshot);
     const key = { ownerId_contentHash: { ownerId, contentHash } };
 
@@ -219,7 +223,11 @@ export const SHARED_ANSWER_ERROR = "The answer failed.";
  * snapshot names nothing of the owner's; the leaf is `leafId`, followed down to the end of its
  * branch, or the newest branch.
  */
-function snapshotOf(conversation: Conversation, leafId: string | undefined): Snapshot {
+function snapshotOf(
+  conversation: Conversation,
+  leafId: string | undefined,
+  includeTools: boolean,
+): Snapshot {
   const ids = new Map(conversation.messages.map((message, index) => [message.id, `m${index + 1}`]));
   const lastChild = new Map<string | null, string>();
   // Messages come in tree order (createdAt, id), so the last child seen is the newest.
@@ -243,6 +251,7 @@ function snapshotOf(conversation: Conversation, leafId: string | undefined): Sna
         parentId: message.parentId === null ? null : rename(message.parentId),
         // The provider's own words may name hosts or key fragments: public viewers get none.
         error: message.error === null ? null : SHARED_ANSWER_ERROR,
+        ...(includeTools ? {} : { toolRounds: [] }),
       }),
     ),
   };

@@ -4,7 +4,10 @@
 import { type FileRef, isImageType, isTextType, type ModelInfo } from "@parley/shared";
 import { badRequest } from "../chat/errors.ts";
 import type { PromptPart } from "../llm/stream.ts";
+import { pdfText } from "./pdf.ts";
 import type { FileService } from "./service.ts";
+
+const PDF = "application/pdf";
 
 /** Throws BAD_REQUEST, naming the file, when `model` cannot take one of `files`. */
 export function checkModelTakes(model: ModelInfo, files: readonly FileRef[]) {
@@ -15,7 +18,7 @@ export function checkModelTakes(model: ModelInfo, files: readonly FileRef[]) {
           `${model.name} cannot read images ("${file.name}"). Pick a model that accepts images, or remove the image.`,
         );
       }
-    } else if (!isTextType(file.mimeType)) {
+    } else if (!isTextType(file.mimeType) && file.mimeType !== PDF) {
       throw badRequest(
         `${model.name} cannot read ${describeType(file.mimeType)} ("${file.name}"); models are sent images and text files only. Remove it to send this message.`,
       );
@@ -23,14 +26,17 @@ export function checkModelTakes(model: ModelInfo, files: readonly FileRef[]) {
   }
 }
 
-/** The parts `files` become in a user message, in order (checked by checkModelTakes first). */
+/**
+ * The parts `files` become in a user message, in order (checked by checkModelTakes first):
+ * PDFs as the text of at most `source.pdfMaxPages` pages.
+ */
 export async function attachmentParts(
   files: readonly FileRef[],
-  read: FileService["bytesOf"],
+  source: Pick<FileService, "bytesOf" | "pdfMaxPages">,
 ): Promise<PromptPart[]> {
   return Promise.all(
     files.map(async (file): Promise<PromptPart> => {
-      const stored = await read(file);
+      const stored = await source.bytesOf(file);
       // A row without bytes is a broken store, not the caller's mistake.
       if (!stored) throw new Error(`the bytes of file ${file.sha256} are missing from the store`);
       if (isImageType(stored.mimeType)) {
@@ -40,6 +46,10 @@ export async function attachmentParts(
           url: imageDataUrl(mimeType, stored.bytes),
           file: { sha256: file.sha256, mimeType },
         };
+      }
+      if (stored.mimeType === PDF) {
+        const pdf = await pdfText(file.sha256, stored.bytes, source.pdfMaxPages);
+        return { type: "text", text: documentOf(file.name, pdf.text, pdf.pages) };
       }
       const text = new TextDecoder().decode(stored.bytes);
       return { type: "text", text: documentOf(file.name, text) };
@@ -58,9 +68,10 @@ export function userContent(text: string, parts: readonly PromptPart[]): string 
   return [...parts, ...(text.trim() === "" ? [] : [{ type: "text" as const, text }])];
 }
 
-function documentOf(name: string, text: string): string {
+function documentOf(name: string, text: string, pages?: number): string {
   const attribute = name.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
-  return `<document name="${attribute}">\n${text}\n</document>`;
+  const counted = pages === undefined ? "" : ` pages="${pages}"`;
+  return `<document name="${attribute}"${counted}>\n${text}\n</document>`;
 }
 
 function describeType(mimeType: string): string {

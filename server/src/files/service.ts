@@ -28,7 +28,13 @@ export type FileService = ReturnType<typeof createFileService>;
 const ACCEPTED_IN_WORDS =
   "images (PNG, JPEG, GIF, WebP), PDF, and text files (plain text, Markdown, CSV, JSON, code, SVG, HTML)";
 
-export function createFileService(deps: { db: Db; store: FileStore; maxBytes: number }) {
+export function createFileService(deps: {
+  db: Db;
+  store: FileStore;
+  maxBytes: number;
+  /** Pages of a PDF read into a prompt (PDF_MAX_PAGES). */
+  pdfMaxPages?: number;
+}) {
   const { db, store, maxBytes } = deps;
 
   /** The name a reader sees for a file, if they may read it at all. */
@@ -57,6 +63,7 @@ export function createFileService(deps: { db: Db; store: FileStore; maxBytes: nu
   }
 
   return {
+    pdfMaxPages: deps.pdfMaxPages ?? 100,
     maxBytes,
 
     /** Sniffs, size-checks and stores an upload (once per content); records who uploaded it. */

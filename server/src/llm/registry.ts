@@ -121,7 +121,8 @@ export async function createModelRegistry(
         id: model.id,
         name: model.name,
         description: model.description,
-        capabilities: { vision: model.vision, reasoning: model.reasoning },
+        // Every demo model can call tools: the mock calls the ones a message's directive names.
+        capabilities: { vision: model.vision, reasoning: model.reasoning, tools: true },
         parameters: {},
       },
       client,
@@ -157,7 +158,7 @@ export async function createModelRegistry(
       (id) =>
         known.get(id) ??
         routeFor(
-          { id, capabilities: { vision: false, reasoning: false }, parameters: {} },
+          { id, capabilities: { vision: false, reasoning: false, tools: false }, parameters: {} },
           source.endpoint.client,
           baseURL,
         ),

@@ -2,7 +2,7 @@
 // and Chat Completions), through the official SDK. Every call makes exactly one HTTP request:
 // retries are the user's decision, never the SDK's.
 
-import type { ModelParameters, RecordedPrompt, TokenUsage } from "@parley/shared";
+import type { ModelParameters, RecordedPrompt, TokenUsage, ToolRound } from "@parley/shared";
 import { APIConnectionError, APIError } from "openai";
 import type {
   ChatCompletionChunk,
@@ -16,6 +16,12 @@ import type {
   ResponseUsage,
 } from "openai/resources/responses/responses";
 import type { ModelRoute } from "./registry.ts";
+import {
+  answerItems,
+  type ToolCallRequest,
+  type ToolDefinition,
+  toolsParameter,
+} from "./tool-format.ts";
 
 /** A piece of a user message with attachments: text (a document, or what they wrote) or an image. */
 export type PromptPart =
@@ -31,6 +37,8 @@ export interface PromptMessage {
   role: "system" | "user" | "assistant";
   /** A string, or parts when the message has attachments. */
   content: string | PromptPart[];
+  /** An answer's tool calls, sent in the API's format around its text. */
+  toolRounds?: readonly ToolRound[];
 }
 
 export interface PromptInput {
@@ -39,6 +47,8 @@ export interface PromptInput {
   /** The conversation, oldest first. */
   messages: PromptMessage[];
   parameters: ModelParameters;
+  /** Functions the model may call (none when empty or omitted). */
+  tools?: readonly ToolDefinition[];
 }
 
 /** The request body exactly as handed to the SDK (and recorded on the answer). */
@@ -48,6 +58,10 @@ export type StreamPart =
   | { type: "text"; delta: string }
   | { type: "reasoning"; delta: string }
   | { type: "usage"; usage: TokenUsage }
+  /** The calls the model asked for, whole, once its reply is complete. */
+  | { type: "tool_calls"; calls: ToolCallRequest[] }
+  /** A piece of a tool call arrived: the model is not silent, though it shows nothing. */
+  | { type: "tool_call_delta" }
   /** `length`: cut by the output token limit. */
   | { type: "finish"; reason: "stop" | "length" | "other" };
 
@@ -79,10 +93,11 @@ export function buildRequest(
     const body: Record<string, unknown> = {
       model: route.upstreamModel,
       ...(input.system ? { instructions: input.system } : {}),
-      input: input.messages.map((message) => ({
-        role: message.role,
-        content: responsesContent(message.content),
-      })),
+      input: input.messages.flatMap((message) =>
+        message.toolRounds?.length && typeof message.content === "string"
+          ? answerItems("responses", message.content, message.toolRounds)
+          : [{ role: message.role, content: responsesContent(message.content) }],
+      ),
       // Parley keeps the conversation itself; nothing needs to stay at the provider.
       store: false,
       ...(parameters.temperature !== undefined ? { temperature: parameters.temperature } : {}),
@@ -92,16 +107,18 @@ export function buildRequest(
       ...(parameters.reasoningEffort !== undefined
         ? { reasoning: { effort: parameters.reasoningEffort, summary: "auto" } }
         : {}),
+      ...(input.tools?.length ? { tools: toolsParameter("responses", input.tools) } : {}),
       stream: options.stream,
     };
     return { api: "responses", request: body };
   }
   const messages = [
     ...(input.system ? [{ role: "system" as const, content: input.system }] : []),
-    ...input.messages.map((message) => ({
-      role: message.role,
-      content: chatContent(message.content),
-    })),
+    ...input.messages.flatMap((message) =>
+      message.toolRounds?.length && typeof message.content === "string"
+        ? answerItems("chat", message.content, message.toolRounds)
+        : [{ role: message.role, content: chatContent(message.content) }],
+    ),
   ];
   const body: Record<string, unknown> = {
     model: route.upstreamModel,
@@ -112,6 +129,7 @@ export function buildRequest(
     ...(parameters.reasoningEffort !== undefined
       ? { reasoning_effort: parameters.reasoningEffort }
       : {}),
+    ...(input.tools?.length ? { tools: toolsParameter("chat", input.tools) } : {}),
     stream: options.stream,
     ...(options.stream ? { stream_options: { include_usage: true } } : {}),
   };
@@ -169,8 +187,18 @@ async function* streamResponses(
 ): AsyncGenerator<StreamPart, void> {
   const body = request.request as unknown as ResponseCreateParamsStreaming;
   const stream = await route.client.responses.create(body, requestOptions(signal));
+  const calls: ToolCallRequest[] = [];
   for await (const event of stream) {
     switch (event.type) {
+      case "response.function_call_arguments.delta":
+        yield { type: "tool_call_delta" };
+        break;
+      case "response.output_item.done":
+        if (event.item.type === "function_call") {
+          const { call_id, name, arguments: args } = event.item;
+          calls.push({ callId: call_id, name, arguments: args });
+        }
+        break;
       case "response.output_text.delta":
         if (event.delta) yield { type: "text", delta: event.delta };
         break;
@@ -186,6 +214,7 @@ async function* streamResponses(
       case "response.incomplete":
         if (event.response.usage)
           yield { type: "usage", usage: fromResponseUsage(event.response.usage) };
+        if (calls.length > 0) yield { type: "tool_calls", calls };
         yield {
           type: "finish",
           reason: event.type === "response.completed" ? "stop" : "length",
@@ -209,6 +238,8 @@ async function* streamChat(
   const body = request.request as unknown as ChatCompletionCreateParamsStreaming;
   const stream = await route.client.chat.completions.create(body, requestOptions(signal));
   let finish: StreamPart | undefined;
+  // Calls arrive in pieces, by index: the id and name first, the arguments bit by bit.
+  const calls: ToolCallRequest[] = [];
   for await (const chunk of stream) {
     const choice = chunk.choices[0];
     // Reasoning rides in `reasoning_content` (DeepSeek, vLLM) or `reasoning` (OpenRouter, Ollama).
@@ -218,6 +249,14 @@ async function* streamChat(
     const reasoning = delta?.reasoning_content ?? delta?.reasoning;
     if (reasoning) yield { type: "reasoning", delta: reasoning };
     if (delta?.content) yield { type: "text", delta: delta.content };
+    if (delta?.tool_calls?.length) yield { type: "tool_call_delta" };
+    for (const piece of delta?.tool_calls ?? []) {
+      const call = calls[piece.index] ?? { callId: "", name: "", arguments: "" };
+      calls[piece.index] = call;
+      if (piece.id) call.callId = piece.id;
+      if (piece.function?.name) call.name += piece.function.name;
+      if (piece.function?.arguments) call.arguments += piece.function.arguments;
+    }
     if (choice?.finish_reason) {
       const reason = choice.finish_reason;
       finish = {
@@ -227,6 +266,8 @@ async function* streamChat(
     }
     if (chunk.usage) yield { type: "usage", usage: fromChatUsage(chunk.usage) };
   }
+  const asked = calls.filter(Boolean);
+  if (asked.length > 0) yield { type: "tool_calls", calls: asked };
   if (finish) yield finish;
 }
 

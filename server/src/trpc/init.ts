@@ -12,6 +12,7 @@ import type { Db } from "../db/client.ts";
 import type { FileService } from "../files/service.ts";
 import { type Limits, RateLimitError } from "../limits/index.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
+import type { ToolService } from "../tools/service.ts";
 
 /** What every procedure may use: the app's services, built once in buildApp. */
 export interface Services {
@@ -24,6 +25,8 @@ export interface Services {
   chat: ChatService;
   /** Attachments (uploads, downloads, who may read them). */
   files: FileService;
+  /** MCP servers and built-in tools. */
+  tools: ToolService;
 }
 
 export interface Context extends Services {

@@ -8,10 +8,12 @@ import { panelRouter } from "./routers/panel.ts";
 import { settingsRouter } from "./routers/settings.ts";
 import { sharesRouter } from "./routers/shares.ts";
 import { tokensRouter } from "./routers/tokens.ts";
+import { toolsRouter } from "./routers/tools.ts";
 
 export const appRouter = router({
   auth: authRouter,
   models: modelsRouter,
+  tools: toolsRouter,
   tokens: tokensRouter,
   conversations: conversationsRouter,
   messages: messagesRouter,

@@ -85,6 +85,8 @@ export interface TestServerOptions {
   providers?: AppDeps["providers"];
   /** An existing database to serve from (a second instance of the same deployment). */
   database?: DatabaseKind | TestDatabase;
+  /** How soon a failed MCP server is retried. */
+  toolBackoff?: AppDeps["toolBackoff"];
 }
 
 /**
@@ -116,6 +118,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     chat: options.chat,
     redisKeyPrefix: options.redisKeyPrefix,
     providers: options.providers,
+    toolBackoff: options.toolBackoff,
     ...(logLines ? { logDestination: lineCollector(logLines) } : {}),
   });
   await app.listen({ host: config.host, port: options.port ?? 0 });

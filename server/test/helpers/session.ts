@@ -159,6 +159,18 @@ export function expectRisingIds(generationId: string, events: readonly StreamedE
   for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBeGreaterThan(seqs[i - 1] ?? 0);
 }
 
+/**
+ * What a stream shows, whichever of its streamed-text events were merged on the way: the events
+ * other than streamed text, the text and the reasoning.
+ */
+export function shownBy(events: readonly StreamedEvent[]) {
+  return {
+    others: events.filter(({ event }) => event.type !== "token" && event.type !== "reasoning"),
+    text: textOf(events),
+    reasoning: reasoningOf(events),
+  };
+}
+
 /** The reasoning a client shows: every reasoning event's text. */
 export function reasoningOf(events: readonly StreamedEvent[]): string {
   return events.map(({ event }) => (event.type === "reasoning" ? event.text : "")).join("");

@@ -5,12 +5,14 @@
 // with exactly one `final` (finished or stopped) or `error`.
 
 import { randomUUID } from "node:crypto";
-import type { GenerationErrorCode, GenerationEvent, TokenUsage } from "@parley/shared";
+import type { GenerationErrorCode, GenerationEvent, TokenUsage, ToolRound } from "@parley/shared";
 import type { Db } from "../../db/client.ts";
 import type { ModelRoute } from "../../llm/registry.ts";
-import { streamCompletion, type UpstreamRequest } from "../../llm/stream.ts";
+import type { UpstreamRequest } from "../../llm/stream.ts";
 import type { Logger } from "../../log.ts";
 import type { GenerationObserver } from "../../metrics/index.ts";
+import type { ToolChoice } from "../../tools/choice.ts";
+import { runToolLoop } from "../../tools/loop.ts";
 import type { GenerationBus, GenerationInfo } from "../bus/index.ts";
 import { generateTitle } from "../titles.ts";
 import { createCheckpoint } from "./checkpoint.ts";
@@ -44,8 +46,10 @@ export interface GenerationSpec {
   model: string;
   route: ModelRoute;
   request: UpstreamRequest;
+  /** The tools the model may call (none when undefined). */
+  tools?: ToolChoice;
   /** What the answer appends to: the existing message for continue, else empty. */
-  base: { text: string; reasoning: string };
+  base: { text: string; reasoning: string; toolRounds: ToolRound[] };
   /** The first user message, when this generation should also title the conversation. */
   titleFrom?: string;
   /** The sending request's logger (it carries the request id). */
@@ -126,6 +130,9 @@ export function createGenerationRunner(deps: {
 
     let text = spec.base.text;
     let reasoning = spec.base.reasoning;
+    let toolRounds = spec.base.toolRounds;
+    /** Tool calls started and not finished: a running tool has its own timeout. */
+    let toolsRunning = 0;
     let answered = false;
     let finished = false;
     let usage: TokenUsage | undefined;
@@ -149,7 +156,7 @@ export function createGenerationRunner(deps: {
             );
 
     const checkpoint = createCheckpoint(
-      () => saveCheckpoint(db, spec.messageId, { text, reasoning }),
+      () => saveCheckpoint(db, spec.messageId, { text, reasoning, toolRounds }),
       options.checkpointIntervalMs,
       (error) => spec.log.warn({ err: error, generationId: id }, "checkpoint failed"),
     );
@@ -165,7 +172,9 @@ export function createGenerationRunner(deps: {
     const checkIdle = () =>
       setImmediate(() => {
         const silent = performance.now() - lastHeard;
-        if (silent >= options.idleTimeoutMs) abort(generation, "timeout");
+        // The idle timeout is the model's; a running tool has its own (TOOL_TIMEOUT_SECONDS).
+        if (toolsRunning > 0) resetIdle();
+        else if (silent >= options.idleTimeoutMs) abort(generation, "timeout");
         else idle = setTimeout(checkIdle, options.idleTimeoutMs - silent);
       });
 
@@ -174,8 +183,16 @@ export function createGenerationRunner(deps: {
     observer?.started(spec.model);
     try {
       resetIdle();
-      for await (const part of streamCompletion(spec.route, spec.request, controller.signal)) {
+      const parts = runToolLoop({
+        route: spec.route,
+        request: spec.request,
+        tools: spec.tools,
+        signal: controller.signal,
+        base: { text: spec.base.text, rounds: spec.base.toolRounds },
+      });
+      for await (const part of parts) {
         resetIdle();
+        toolsRunning += part.type === "tool_call" ? 1 : part.type === "tool_result" ? -1 : 0;
         switch (part.type) {
           case "text":
           case "reasoning": {
@@ -198,6 +215,14 @@ export function createGenerationRunner(deps: {
             break;
           case "finish":
             finished = true;
+            break;
+          case "tool_call":
+          case "tool_result":
+            emit(part);
+            break;
+          case "tool_rounds":
+            toolRounds = part.rounds;
+            if (!pending) checkpoint.touch();
             break;
         }
       }
@@ -241,6 +266,7 @@ export function createGenerationRunner(deps: {
     await saveFinal(db, spec.messageId, {
       text,
       reasoning,
+      toolRounds,
       interrupted: outcome.kind !== "finished",
       error: outcome.kind === "failed" ? outcome.message : null,
       usage,

@@ -1,7 +1,7 @@
 // What a generation writes to the database: each a single statement (no transaction around
 // it), so a checkpoint, a title or the final save is one round trip.
 
-import type { GenerationEvent, TokenUsage } from "@parley/shared";
+import type { GenerationEvent, TokenUsage, ToolRound } from "@parley/shared";
 import type { Db } from "../../db/client.ts";
 
 /** A timestamp(3) column's value: UTC, as Prisma writes them. */
@@ -13,18 +13,25 @@ export function sqlTimestamp(date: Date = new Date()): string {
 export async function saveCheckpoint(
   db: Db,
   messageId: string,
-  answer: { text: string; reasoning: string },
+  answer: { text: string; reasoning: string; toolRounds: readonly ToolRound[] },
 ): Promise<void> {
   await db.$executeRaw`
     UPDATE "Message"
     SET "content" = ${answer.text}, "reasoning" = ${answer.reasoning},
+        "toolRounds" = ${roundsJson(answer.toolRounds)}::jsonb,
         "updatedAt" = ${sqlTimestamp()}::timestamp(3)
     WHERE "id" = ${messageId}`;
+}
+
+/** Tool rounds as stored: null for none (most answers). */
+function roundsJson(rounds: readonly ToolRound[]): string | null {
+  return rounds.length > 0 ? JSON.stringify(rounds) : null;
 }
 
 export interface FinalAnswer {
   text: string;
   reasoning: string;
+  toolRounds: readonly ToolRound[];
   /** Cut short: stopped, failed, or abandoned. */
   interrupted: boolean;
   error: string | null;
@@ -38,6 +45,7 @@ export async function saveFinal(db: Db, messageId: string, answer: FinalAnswer):
   await db.$executeRaw`
     UPDATE "Message"
     SET "content" = ${answer.text}, "reasoning" = ${answer.reasoning},
+        "toolRounds" = ${roundsJson(answer.toolRounds)}::jsonb,
         "interrupted" = ${answer.interrupted}, "error" = ${answer.error},
         "usage" = COALESCE(${usage}::jsonb, "usage"),
         "timeToFirstTokenMs" = COALESCE(${answer.timeToFirstTokenMs ?? null}::int, "timeToFirstTokenMs"),

@@ -16,6 +16,7 @@ import {
   requireModel,
   unixSeconds,
 } from "./request.ts";
+import { toolReply } from "./tools.ts";
 import { jsonResponse, sse, sseResponse, UpstreamError, untilAborted } from "./wire.ts";
 
 // Reasoning goes in `reasoning_content`, the field DeepSeek, vLLM and others use; OpenAI's own
@@ -38,6 +39,8 @@ export async function chatCompletions(body: Body, context: ApiContext): Promise<
     inputParam: "messages",
     defaults: context.defaults,
   });
+  const calling = toolReply("chat", body, plan, context);
+  if (calling) return calling;
   const ids: ReplyIds = {
     id: `chatcmpl-${randomUUID().replaceAll("-", "")}`,
     created: unixSeconds(),

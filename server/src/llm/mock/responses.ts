@@ -23,6 +23,7 @@ import {
   requireModel,
   unixSeconds,
 } from "./request.ts";
+import { toolReply } from "./tools.ts";
 import { jsonResponse, sse, sseResponse, UpstreamError, untilAborted } from "./wire.ts";
 
 // On the wire `usage` is null until the end, and `output_text` does not exist: the SDK adds it.
@@ -52,6 +53,8 @@ export async function responses(body: Body, context: ApiContext): Promise<Respon
     inputParam: "input",
     defaults: context.defaults,
   });
+  const calling = toolReply("responses", body, plan, context);
+  if (calling) return calling;
   const ids = { response: `resp_${hex()}`, reasoning: `rs_${hex()}`, message: `msg_${hex()}` };
   const createdAt = unixSeconds();
   const snapshot: Snapshot = (status, output, usage) => ({

@@ -17,6 +17,7 @@ export const messagesRouter = router({
     .mutation(({ ctx, input }) =>
       ctx.chat.messages.send(ctx.owner.id, input, {
         log: ctx.log,
+        guest: ctx.owner.guest,
         admit: async () => {
           await ctx.limits.checkMessageLimits({
             ownerId: ctx.owner.id,

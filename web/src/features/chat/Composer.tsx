@@ -1,5 +1,5 @@
 import type { FileRef, SendKey } from "@parley/shared";
-import { type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
+import { type KeyboardEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { FOCUS_COMPOSER } from "../../lib/events.ts";
 import { AttachButton, AttachmentTray } from "./attachments/AttachmentTray.tsx";
 import { useAttachments } from "./attachments/useAttachments.ts";
@@ -25,6 +25,8 @@ export function Composer(props: {
   disabled?: boolean;
   autoFocus?: boolean;
   placeholder?: string;
+  /** The tools menu, when tools can be chosen here. */
+  toolsMenu?: ReactNode;
 }) {
   const { onSend, sendKey, running, onStop, onEditLast, disabled, autoFocus, placeholder } = props;
   const [text, setText] = useState("");
@@ -109,6 +111,7 @@ export function Composer(props: {
         disabled={disabled}
       />
       <AttachButton onFiles={attachments.add} disabled={disabled} />
+      {props.toolsMenu}
       {running ? (
         <button type="button" className="composer-button stop" onClick={onStop}>
           <svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true">

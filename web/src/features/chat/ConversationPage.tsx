@@ -9,6 +9,7 @@ import { useConversationCache } from "../conversations/useConversationCache.ts";
 import { ExportMenu } from "../exchange/ExportMenu.tsx";
 import { useSettings } from "../settings/useSettings.ts";
 import { ShareButton } from "../shares/ShareButton.tsx";
+import { ToolsMenu, useToolsAvailable } from "../tools/ToolsMenu.tsx";
 import { Composer } from "./Composer.tsx";
 import { messageOf } from "./errors.ts";
 import { MessageList } from "./MessageList.tsx";
@@ -120,6 +121,11 @@ function ConversationView({ conversationId }: { conversationId: string }) {
   const last = path.at(-1);
   const lastUser = path.findLast((message) => message.role === "user");
   const busy = running !== undefined;
+  const toolsAvailable = useToolsAvailable(conversation?.model);
+  // Chosen in the menu; until then the conversation's last choice, else the settings' default.
+  const [pickedTools, setPickedTools] = useState<{ id: string; tools: string[] }>();
+  const picked = pickedTools?.id === conversationId ? pickedTools.tools : undefined;
+  const tools = picked ?? conversation?.tools ?? settings.tools;
 
   const send = async (text: string, files: FileRef[]): Promise<boolean> => {
     setFailure(null);
@@ -130,7 +136,7 @@ function ConversationView({ conversationId }: { conversationId: string }) {
         await actions.edit(last, text, files);
         return true;
       }
-      await actions.sendNew(text, last?.id ?? null, files);
+      await actions.sendNew(text, last?.id ?? null, files, toolsAvailable ? picked : undefined);
       return true;
     } catch (cause) {
       setFailure(messageOf(cause));
@@ -219,6 +225,14 @@ function ConversationView({ conversationId }: { conversationId: string }) {
           onEditLast={lastUser && !busy ? () => setEditingId(lastUser.id) : undefined}
           disabled={!conversation}
           autoFocus
+          toolsMenu={
+            toolsAvailable ? (
+              <ToolsMenu
+                value={tools}
+                onChange={(chosen) => setPickedTools({ id: conversationId, tools: chosen })}
+              />
+            ) : undefined
+          }
         />
       </div>
       {editingPrompt && conversation && (

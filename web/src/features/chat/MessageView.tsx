@@ -12,11 +12,11 @@ import {
   RetryIcon,
   TrashIcon,
 } from "../../lib/icons.tsx";
+import { AnswerWithSteps, mergeSteps, SourcesList, stepsOf } from "../tools/ToolSteps.tsx";
 import { MessageAttachments } from "./attachments/MessageAttachments.tsx";
 import { BranchNav } from "./BranchNav.tsx";
 import { isSendKey } from "./Composer.tsx";
 import { messageOf } from "./errors.ts";
-import { Markdown } from "./markdown/Markdown.tsx";
 import { PromptDialog } from "./PromptDialog.tsx";
 import type { ChatActions } from "./useChatActions.ts";
 import { type GenerationState, useGeneration } from "./useGeneration.ts";
@@ -230,8 +230,9 @@ export const AssistantMessage = memo(function AssistantMessage(
           <div className="reasoning-text">{view.reasoning}</div>
         </details>
       )}
-      {view.text !== "" && <Markdown text={view.text} streaming={view.running} />}
-      {view.running && view.text === "" && (
+      <AnswerWithSteps text={view.text} steps={view.steps} streaming={view.running} />
+      <SourcesList steps={view.steps} />
+      {view.running && view.text === "" && view.steps.length === 0 && (
         <span className="typing" role="status" aria-label="Writing">
           <span />
           <span />
@@ -335,6 +336,7 @@ function describe(message: Message, live: GenerationState | null) {
       streamed && live.status === "finished" ? live.interrupted : !running && message.interrupted,
     error: streamed && live.error ? live.error.message : running ? null : message.error,
     usage: (streamed ? live.usage : null) ?? message.usage,
+    steps: mergeSteps(stepsOf(message.toolRounds), live?.steps ?? []),
   };
 }
 

@@ -5,6 +5,7 @@ import { navigate } from "../../app/router.tsx";
 import { useTRPC, useTRPCClient } from "../../trpc.ts";
 import { useConversationCache } from "../conversations/useConversationCache.ts";
 import { useSettings } from "../settings/useSettings.ts";
+import { ToolsMenu, useToolsAvailable } from "../tools/ToolsMenu.tsx";
 import { Composer } from "./Composer.tsx";
 import { messageOf } from "./errors.ts";
 import { ModelPicker } from "./ModelPicker.tsx";
@@ -30,6 +31,9 @@ export default function NewChatPage() {
     ? settings.defaultModel
     : null;
   const model = picked ?? preferred ?? models.data?.defaultModel;
+  const toolsAvailable = useToolsAvailable(model);
+  const [pickedTools, setPickedTools] = useState<string[] | null>(null);
+  const chosenTools = toolsAvailable && pickedTools ? pickedTools : undefined;
 
   const start = async (content: string, files: FileRef[] = []): Promise<boolean> => {
     setError(null);
@@ -41,6 +45,7 @@ export default function NewChatPage() {
         content,
         mode: "new",
         ...(files.length > 0 ? { files: files.map((file) => file.sha256) } : {}),
+        ...(chosenTools ? { tools: chosenTools } : {}),
       });
       const now = new Date();
       const userId = sent.userMessageId ?? "";
@@ -50,6 +55,7 @@ export default function NewChatPage() {
         title: "",
         model: model ?? "",
         systemPrompt: settings.systemPrompt,
+        tools: chosenTools ?? null,
         createdAt: now,
         updatedAt: now,
         messages: [
@@ -115,6 +121,11 @@ export default function NewChatPage() {
           running={false}
           onStop={() => {}}
           autoFocus
+          toolsMenu={
+            toolsAvailable ? (
+              <ToolsMenu value={pickedTools ?? settings.tools} onChange={setPickedTools} />
+            ) : undefined
+          }
         />
       </div>
     </div>

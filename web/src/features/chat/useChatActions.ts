@@ -27,6 +27,7 @@ export function draftMessage(
     timeToFirstTokenMs: null,
     generationId: null,
     files: [],
+    toolRounds: [],
     createdAt: now,
     updatedAt: now,
     ...fields,
@@ -76,14 +77,23 @@ export function useChatActions(conversation: Conversation | undefined, choose: C
       });
 
     return {
-      /** A new user message under `parentId` (the last answer; null at the root). */
-      async sendNew(content: string, parentId: string | null, files: readonly FileRef[] = []) {
+      /**
+       * A new user message under `parentId` (the last answer; null at the root), with `tools`
+       * chosen for it (remembered for the conversation) when given.
+       */
+      async sendNew(
+        content: string,
+        parentId: string | null,
+        files: readonly FileRef[] = [],
+        tools?: string[],
+      ) {
         const result = await send({
           conversationId: id,
           parentId,
           content,
           mode: "new",
           ...hashesOf(files),
+          ...(tools ? { tools } : {}),
         });
         const userId = result.userMessageId ?? "";
         edit((messages) => [

@@ -2,6 +2,7 @@ import type { GenerationErrorCode, GenerationEvent, TokenUsage } from "@parley/s
 import { useEffect, useRef, useState } from "react";
 import { session } from "../../lib/storage.ts";
 import { useTRPCClient } from "../../trpc.ts";
+import type { ShownStep } from "../tools/ToolSteps.tsx";
 
 export type GenerationStatus =
   /** Opening the stream. */
@@ -22,6 +23,8 @@ export interface GenerationState {
   /** The answer as shown (with smoothing, a little behind what arrived). */
   text: string;
   reasoning: string;
+  /** Tool calls so far, each with its result once it is in. */
+  steps: ShownStep[];
   status: GenerationStatus;
   /** Set by `final`. */
   interrupted: boolean;
@@ -42,6 +45,7 @@ interface Snapshot {
   lastEventId: string;
   text: string;
   reasoning: string;
+  steps?: ShownStep[];
 }
 
 const snapshotKey = (generationId: string) => `parley.generation.${generationId}`;
@@ -88,6 +92,7 @@ export function useGeneration(
     let lastEventId = saved?.lastEventId ?? null;
     let received = saved?.text ?? "";
     let reasoning = saved?.reasoning ?? "";
+    let steps: ShownStep[] = Array.isArray(saved?.steps) ? saved.steps : [];
     let shown = received.length;
     let status: GenerationStatus = "connecting";
     let connected = false;
@@ -110,7 +115,7 @@ export function useGeneration(
       snapshotTimer = 0;
       if (over) session.set(snapshotKey(generationId), undefined);
       else if (lastEventId) {
-        session.set(snapshotKey(generationId), { lastEventId, text: received, reasoning });
+        session.set(snapshotKey(generationId), { lastEventId, text: received, reasoning, steps });
       }
     };
     const persistSoon = () => {
@@ -139,6 +144,7 @@ export function useGeneration(
         generationId,
         text: caughtUp ? received : received.slice(0, shown),
         reasoning,
+        steps,
         // Ended, but still revealing the last words: not done yet for the reader.
         status: ended && !caughtUp ? "streaming" : status,
         interrupted,
@@ -171,6 +177,22 @@ export function useGeneration(
         case "title":
           optionsRef.current.onTitle?.(event.title);
           break;
+        case "tool_call":
+          steps = [
+            ...steps,
+            {
+              callId: event.callId,
+              tool: event.tool,
+              arguments: event.arguments,
+              at: received.length,
+            },
+          ];
+          break;
+        case "tool_result": {
+          const { callId, type: _type, ...result } = event;
+          steps = steps.map((step) => (step.callId === callId ? { ...step, result } : step));
+          break;
+        }
         case "final":
           // The persisted answer, whole: what the reader sees in the end is exactly it.
           received = event.text;

@@ -4,6 +4,7 @@ import { useEffect, useId, useRef, useState } from "react";
 import { useTRPC } from "../../trpc.ts";
 import { ExchangeSettings } from "../exchange/ExchangeSettings.tsx";
 import { SharedLinks } from "../shares/SharedLinks.tsx";
+import { ToolsMenu } from "../tools/ToolsMenu.tsx";
 import { DeleteAllConversations } from "./DeleteAllConversations.tsx";
 import { ModelParametersEditor } from "./ModelParametersEditor.tsx";
 import { type SettingsPatch, useSettings } from "./useSettings.ts";
@@ -209,6 +210,7 @@ function SettingsForm({ settings, update, models }: SettingsFormProps) {
             onChange={(wrapCode) => update({ wrapCode })}
           />
         </fieldset>
+        <DefaultTools value={settings.tools} onChange={(tools) => update({ tools })} />
       </section>
 
       <section className="form-section" aria-labelledby={ids.parameters}>
@@ -298,6 +300,20 @@ function SystemPromptField(props: {
         New conversations start with this prompt.
         {left < 1_000 && ` ${left.toLocaleString()} characters left.`}
       </p>
+    </div>
+  );
+}
+
+/** The tools new conversations start with, when there are tools this account may use. */
+function DefaultTools(props: { value: string[]; onChange: (tools: string[]) => void }) {
+  const trpc = useTRPC();
+  const tools = useQuery(trpc.tools.list.queryOptions());
+  if (!tools.data?.allowed || tools.data.servers.length === 0) return null;
+  return (
+    <div className="form-field">
+      <p className="form-label">Default tools</p>
+      <p className="form-hint">New conversations start with these; each chat can change them.</p>
+      <ToolsMenu value={props.value} onChange={props.onChange} />
     </div>
   );
 }
