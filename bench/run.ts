@@ -333,6 +333,11 @@ if (command === "import") {
   await runImportBench(rest);
   process.exit(0);
 }
+if (command === "bus") {
+  const { runBusBench } = await import("./bus.ts");
+  await runBusBench(rest);
+  process.exit(0);
+}
 if (command === "search") {
   const { runSearchBench } = await import("./search.ts");
   await runSearchBench(rest);

@@ -39,8 +39,6 @@ const HEARTBEAT_MS = 5_000;
 export const INSTANCE_DEAD_AFTER_MS = 15_000;
 /** How long a blocking read waits before checking whether anyone still listens. */
 const READ_BLOCK_MS = 2_000;
-/** Idle blocking connections kept for the next remote reader. */
-const IDLE_READERS = 16;
 
 export interface RedisBusOptions {
   /** Commands. */
@@ -76,7 +74,12 @@ interface RemoteLog {
   failure?: unknown;
   followers: number;
   waiters: Set<() => void>;
-  stopped: boolean;
+  /** The id of the last stream entry read. */
+  lastId: string;
+  /** Its log was seen to exist (or end) since the reader last waited in vain. */
+  known: boolean;
+  /** The reader has asked for this stream at least once. */
+  read: boolean;
 }
 
 interface Wire {
@@ -120,8 +123,6 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
   const stopListeners: ((generationId: string) => void)[] = [];
   const channelListeners = new Map<string, ((message: string) => void)[]>();
   const remotes = new Map<string, RemoteLog>();
-  const idleReaders: Redis[] = [];
-  const busyReaders = new Set<Redis>();
   let closed = false;
 
   // One connection in subscriber mode for every channel of this instance.
@@ -218,25 +219,99 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
     for (const waiter of waiters) waiter();
   }
 
-  async function reader(): Promise<Redis> {
-    const connection = idleReaders.pop() ?? options.connect("parley-bus-reader");
-    busyReaders.add(connection);
+  /**
+   * The one reader of this instance: a blocking XREAD over the streams of every generation
+   * followed here from elsewhere, so each round trip brings whatever arrived on all of them.
+   * A new stream to follow interrupts the wait (CLIENT UNBLOCK) to join at once.
+   */
+  const reading: { connection?: Redis; clientId?: number; running: boolean } = { running: false };
+
+  async function readRemotes() {
+    reading.running = true;
+    const connection = options.connect("parley-bus-reader");
+    reading.connection = connection;
     try {
       await whenReady(connection, 3_000);
+      reading.clientId = Number(await connection.client("ID"));
+      while (!closed && remotes.size > 0) {
+        const followed = [...remotes.entries()];
+        // Logs that are gone (or never were) have nothing to wait for.
+        const unknown = followed.filter(([, remote]) => !remote.known);
+        if (unknown.length > 0) {
+          const exist = await Promise.all(unknown.map(([id]) => redis.exists(key.info(id))));
+          for (const [index, [, remote]] of unknown.entries()) {
+            remote.known = true;
+            if (!exist[index]) end(remote);
+          }
+        }
+        const open = followed.filter(([, remote]) => !remote.ended);
+        for (const [, remote] of open) remote.read = true;
+        if (open.length === 0) {
+          // Their followers leave; wait for them (or new ones) without spinning.
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          continue;
+        }
+        const result = (await connection.xread(
+          "COUNT",
+          1_000,
+          "BLOCK",
+          READ_BLOCK_MS,
+          "STREAMS",
+          ...open.map(([id]) => key.events(id)),
+          ...open.map(([, remote]) => remote.lastId),
+        )) as [string, [string, string[]][]][] | null;
+        if (!result) {
+          // Quiet for a while: a quiet log may have expired meanwhile; look again.
+          for (const [, remote] of open) remote.known = false;
+          continue;
+        }
+        const byKey = new Map(open.map(([id, remote]) => [key.events(id), remote]));
+        for (const [streamKey, entries] of result) {
+          const remote = byKey.get(streamKey);
+          if (remote) take(remote, entries);
+        }
+      }
     } catch (error) {
-      busyReaders.delete(connection);
+      // Every follower here is told (its stream ends with "reload"); a new one starts again.
+      for (const remote of remotes.values()) {
+        if (closed) break;
+        remote.failure = error;
+        end(remote);
+      }
+      remotes.clear();
+    } finally {
       connection.disconnect();
-      throw error;
+      reading.connection = undefined;
+      reading.clientId = undefined;
+      reading.running = false;
     }
-    return connection;
+    // Followed meanwhile, after the loop had decided to stop.
+    if (!closed && remotes.size > 0) void readRemotes();
   }
-  function release(connection: Redis) {
-    busyReaders.delete(connection);
-    if (!closed && idleReaders.length < IDLE_READERS && connection.status === "ready") {
-      idleReaders.push(connection);
-    } else {
-      connection.disconnect();
+
+  /** A stream's new entries into its log here. */
+  function take(remote: RemoteLog, entries: [string, string[]][]) {
+    for (const [id, fields] of entries) {
+      remote.lastId = id;
+      const entry = fieldsOf(fields);
+      if (entry.end !== undefined) {
+        end(remote);
+        continue;
+      }
+      const first = Number(entry.s);
+      const events = JSON.parse(entry.e ?? "[]") as GenerationEvent[];
+      for (const [offset, event] of events.entries()) {
+        const seq = first + offset;
+        // A batch appended twice (a retried write) adds nothing.
+        if (seq === remote.events.length) remote.events.push({ seq, event });
+      }
     }
+    wake(remote);
+  }
+
+  function end(remote: RemoteLog) {
+    remote.ended = true;
+    wake(remote);
   }
 
   /** Reads a generation run elsewhere into memory, for as long as anyone here follows it. */
@@ -248,64 +323,29 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
       ended: false,
       followers: 0,
       waiters: new Set(),
-      stopped: false,
+      lastId: "0-0",
+      known: false,
+      read: false,
     };
     remotes.set(generationId, remote);
-    void (async () => {
-      let connection: Redis | undefined;
-      let lastId = "0-0";
-      try {
-        connection = await reader();
-        // A log that is gone (or never was) has nothing to wait for.
-        if (!(await redis.exists(key.info(generationId)))) remote.ended = true;
-        while (!remote.stopped && !remote.ended && !closed) {
-          const result = (await connection.xread(
-            "COUNT",
-            1_000,
-            "BLOCK",
-            READ_BLOCK_MS,
-            "STREAMS",
-            key.events(generationId),
-            lastId,
-          )) as [string, [string, string[]][]][] | null;
-          if (!result) {
-            // Nothing for a while: the log may have expired meanwhile.
-            if (!(await redis.exists(key.info(generationId)))) remote.ended = true;
-            continue;
-          }
-          for (const [id, fields] of result[0]?.[1] ?? []) {
-            lastId = id;
-            const entry = fieldsOf(fields);
-            if (entry.end !== undefined) {
-              remote.ended = true;
-              continue;
-            }
-            const first = Number(entry.s);
-            const events = JSON.parse(entry.e ?? "[]") as GenerationEvent[];
-            for (const [offset, event] of events.entries()) {
-              const seq = first + offset;
-              // A batch appended twice (a retried write) adds nothing.
-              if (seq === remote.events.length) remote.events.push({ seq, event });
-            }
-          }
-          wake(remote);
-        }
-        release(connection);
-      } catch (error) {
-        if (!remote.stopped && !closed) remote.failure = error;
-        if (connection) {
-          busyReaders.delete(connection);
-          connection.disconnect();
-        }
-      } finally {
-        remote.ended = true;
-        wake(remote);
-        if (remotes.get(generationId) === remote && remote.followers === 0) {
-          remotes.delete(generationId);
-        }
-      }
-    })();
+    if (!reading.running) void readRemotes();
+    else void interruptReader(remote);
     return remote;
+  }
+
+  /**
+   * Interrupts the reader's wait so that it reads `remote` too. The unblock travels on another
+   * connection and may overtake the read it is meant for: then it is sent again, a little later.
+   */
+  async function interruptReader(remote: RemoteLog) {
+    for (let attempt = 0; attempt < 20 && !remote.read && !closed; attempt++) {
+      const clientId = reading.clientId;
+      if (clientId !== undefined) {
+        const unblocked = await redis.client("UNBLOCK", clientId).catch(() => 0);
+        if (unblocked === 1) return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
   }
 
   async function* followRemote(
@@ -341,10 +381,9 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
       }
     } finally {
       remote.followers -= 1;
-      if (remote.followers === 0) {
-        // The reader stops at its next wake; the events go with it.
-        remote.stopped = true;
-        if (remotes.get(generationId) === remote) remotes.delete(generationId);
+      // The reader leaves it out from its next read on; the events go with it.
+      if (remote.followers === 0 && remotes.get(generationId) === remote) {
+        remotes.delete(generationId);
       }
     }
   }
@@ -584,12 +623,10 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
         .del(key.instance(instanceId))
         .exec()
         .catch(() => {});
-      for (const remote of remotes.values()) {
-        remote.stopped = true;
-        wake(remote);
-      }
+      for (const remote of remotes.values()) end(remote);
+      remotes.clear();
+      reading.connection?.disconnect();
       for (const watchers of ownerWatchers.values()) for (const watcher of watchers) watcher();
-      for (const connection of [...idleReaders.splice(0), ...busyReaders]) connection.disconnect();
       subscriber.disconnect();
       await local.close();
     },
