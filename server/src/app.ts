@@ -11,6 +11,7 @@ import type { Config } from "./config.ts";
 import type { Db } from "./db/client.ts";
 import { createFileService } from "./files/service.ts";
 import { createFilesystemStore } from "./files/store.ts";
+import { registerErrorHandler } from "./http/errors.ts";
 import { registerFileRoutes } from "./http/files.ts";
 import { registerHealth } from "./http/health.ts";
 import { registerOidcRoutes } from "./http/oidc.ts";
@@ -118,6 +119,7 @@ export async function buildApp(deps: AppDeps) {
       : "models configured",
   );
 
+  registerErrorHandler(app);
   registerOriginCheck(app, config.publicUrl);
   registerTrpcBodyLimits(app, "/trpc");
   await app.register(fastifyTRPCPlugin, {
@@ -125,10 +127,10 @@ export async function buildApp(deps: AppDeps) {
     trpcOptions: {
       router: appRouter,
       createContext: createContextFactory(services),
-      onError({ error, path, ctx }) {
+      onError({ error, path, ctx, req }) {
         // Expected client errors are the caller's business; log only what is ours to fix.
         if (error.code === "INTERNAL_SERVER_ERROR") {
-          ctx?.log.error({ err: error, path }, "procedure failed");
+          (ctx?.log ?? req.log).error({ err: error, path }, "procedure failed");
         }
       },
     } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],

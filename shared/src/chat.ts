@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { FILE_LIMITS, FileRef, Sha256 } from "./files.ts";
 import { ModelParameters } from "./models.ts";
+import { Text } from "./text.ts";
 
 /**
  * Usage limits. The schemas below enforce the per-message ones; the server enforces the counts
@@ -25,7 +26,7 @@ export const LIMITS = {
 } as const;
 export type Limits = { [K in keyof typeof LIMITS]: number };
 
-const Id = z.string().min(1).max(100);
+const Id = Text.min(1).max(100);
 
 export const Role = z.enum(["user", "assistant", "system"]);
 export type Role = z.infer<typeof Role>;
@@ -90,10 +91,10 @@ export type Conversation = z.infer<typeof Conversation>;
 export const ConversationsListInput = z
   .strictObject({
     /** `nextCursor` of the previous page. */
-    cursor: z.string().max(500).optional(),
+    cursor: Text.max(500).optional(),
     limit: z.number().int().min(1).max(LIMITS.listPageSizeMax).optional(),
     /** Words that must all appear in the title or in some message. */
-    search: z.string().trim().max(LIMITS.searchChars).optional(),
+    search: Text.trim().max(LIMITS.searchChars).optional(),
     /** Sent by TanStack Query's infinite queries; pages only go forward (newest first). */
     direction: z.enum(["forward", "backward"]).optional(),
   })
@@ -137,7 +138,7 @@ export const CreateConversationInput = z
     /** A configured model id; the owner's default model when omitted. */
     model: Id.optional(),
     /** The owner's custom system prompt (settings) when omitted. */
-    systemPrompt: z.string().max(LIMITS.systemPromptChars).optional(),
+    systemPrompt: Text.max(LIMITS.systemPromptChars).optional(),
     /** A share id: the new conversation is a copy of that shared conversation (see shares.ts). */
     fromShare: ShareId.optional(),
   })
@@ -149,9 +150,9 @@ export type CreateConversationOutput = z.infer<typeof CreateConversationOutput>;
 
 export const UpdateConversationInput = z.strictObject({
   id: Id,
-  title: z.string().trim().max(LIMITS.titleChars).optional(),
+  title: Text.trim().max(LIMITS.titleChars).optional(),
   model: Id.optional(),
-  systemPrompt: z.string().max(LIMITS.systemPromptChars).optional(),
+  systemPrompt: Text.max(LIMITS.systemPromptChars).optional(),
 });
 export type UpdateConversationInput = z.infer<typeof UpdateConversationInput>;
 
@@ -178,7 +179,7 @@ export const SendMessageInput = z
   .strictObject({
     conversationId: Id,
     parentId: Id.nullable().optional(),
-    content: z.string().max(LIMITS.messageChars).optional(),
+    content: Text.max(LIMITS.messageChars).optional(),
     /** Uploaded files (POST /files) to attach to the new user message (new and edit). */
     files: z.array(Sha256).max(FILE_LIMITS.perMessage).optional(),
     mode: SendMode.default("new"),
@@ -295,7 +296,7 @@ export type GenerationEventType = GenerationEvent["type"];
 export const GenerationStreamInput = z.strictObject({
   generationId: Id,
   /** The id of the last event received (`<generationId>:<seq>`); tRPC sends it on reconnect. */
-  lastEventId: z.string().max(200).nullish(),
+  lastEventId: Text.max(200).nullish(),
 });
 export type GenerationStreamInput = z.infer<typeof GenerationStreamInput>;
 

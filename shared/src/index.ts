@@ -6,3 +6,4 @@ export * from "./models.ts";
 export * from "./panel.ts";
 export * from "./settings.ts";
 export * from "./shares.ts";
+export * from "./text.ts";

@@ -53,18 +53,18 @@ export async function registerFileRoutes(
         if (!request.isMultipart()) {
           return fail(reply, 400, "Send the file as multipart/form-data, in a field named file.");
         }
-        const owner = await ownerOf(request, reply);
-        const part = await request.file();
+        const part = await parsing(() => request.file());
         if (part?.fieldname !== "file") {
           return fail(reply, 400, "No file: send it in a multipart field named file.");
         }
+        const owner = await ownerOf(request, reply);
         const tooLarge = new FileRejected(
           413,
           `"${cleanName(part.filename)}" is larger than the ${formatBytes(files.maxBytes)} upload limit.`,
         );
         let bytes: Buffer;
         try {
-          bytes = await part.toBuffer();
+          bytes = await parsing(() => part.toBuffer());
         } catch (error) {
           if (error instanceof scope.multipartErrors.RequestFileTooLargeError) throw tooLarge;
           throw error;
@@ -121,6 +121,26 @@ export async function registerFileRoutes(
       },
     );
   });
+}
+
+/** A body the multipart parser could not read (no boundary, cut short, bad headers). */
+class MalformedUpload extends Error {
+  readonly statusCode = 400;
+}
+
+/**
+ * Runs a step of multipart parsing. The parser's own errors carry no status, so they would read
+ * as ours (500): here they are the client's, a 400.
+ */
+async function parsing<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (typeof (error as { statusCode?: unknown }).statusCode === "number") throw error;
+    throw new MalformedUpload(
+      "The upload is not valid multipart/form-data: send the file in a field named file.",
+    );
+  }
 }
 
 function fail(reply: FastifyReply, statusCode: number, message: string) {

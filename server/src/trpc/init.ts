@@ -10,6 +10,7 @@ import type { ChatService } from "../chat/service.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import type { FileService } from "../files/service.ts";
+import { unexpectedErrorMessage } from "../http/errors.ts";
 import { type Limits, RateLimitError } from "../limits/index.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
 
@@ -77,10 +78,18 @@ const t = initTRPC
       ping: { enabled: true, intervalMs: 10_000 },
       client: { reconnectAfterInactivityMs: 25_000 },
     },
-    errorFormatter({ shape, error }) {
+    // Never send stack traces, in development either: callers get codes and messages only.
+    isDev: false,
+    errorFormatter({ shape, error, ctx }) {
       const zodError = error.cause instanceof ZodError ? error.cause : undefined;
       return {
         ...shape,
+        // An unexpected error's own text may be a database's or a library's: it goes to the log
+        // (onError in app.ts), the caller gets the request id to quote.
+        message:
+          error.code === "INTERNAL_SERVER_ERROR"
+            ? unexpectedErrorMessage(ctx?.requestId)
+            : shape.message,
         data: {
           ...shape.data,
           // The Zod issues of a rejected input, so clients can show what was wrong.
