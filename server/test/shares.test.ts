@@ -199,6 +199,7 @@ describe.each(testDatabaseKinds())("share links on %s", (database) => {
         "parentId",
         "reasoning",
         "role",
+        "truncated",
       ].sort(),
     );
     const text = JSON.stringify(shared);

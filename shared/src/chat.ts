@@ -56,6 +56,8 @@ export const Message = z.object({
    * `generationId` tells a running one apart.
    */
   interrupted: z.boolean(),
+  /** The answer stopped at the model's output token limit: it may be continued. */
+  truncated: z.boolean(),
   /** What went wrong while answering, in words; null when nothing did. */
   error: z.string().nullable(),
   /** The model that wrote an assistant message. */
@@ -282,6 +284,8 @@ export const GenerationEvent = z.discriminatedUnion("type", [
     text: z.string(),
     /** Stopped before the model finished. */
     interrupted: z.boolean(),
+    /** Cut at the output token limit (the model had more to say). */
+    truncated: z.boolean(),
     usage: TokenUsage.nullable(),
   }),
   z.object({

@@ -115,6 +115,7 @@ export function createGenerationRunner(deps: {
     let reasoning = spec.base.reasoning;
     let answered = false;
     let finished = false;
+    let truncated = false;
     let usage: TokenUsage | undefined;
     let timeToFirstTokenMs: number | undefined;
 
@@ -184,6 +185,7 @@ export function createGenerationRunner(deps: {
             break;
           case "finish":
             finished = true;
+            truncated = part.reason === "length";
             break;
         }
       }
@@ -213,6 +215,7 @@ export function createGenerationRunner(deps: {
       content: text,
       reasoning,
       interrupted: outcome.kind !== "finished",
+      truncated: outcome.kind === "finished" && truncated,
       error: outcome.kind === "failed" ? outcome.message : null,
       ...(usage ? { usage } : {}),
       ...(timeToFirstTokenMs !== undefined ? { timeToFirstTokenMs } : {}),
@@ -220,7 +223,13 @@ export function createGenerationRunner(deps: {
     await append(
       outcome.kind === "failed"
         ? { type: "error", code: outcome.code, message: outcome.message }
-        : { type: "final", text, interrupted: outcome.kind === "stopped", usage: usage ?? null },
+        : {
+            type: "final",
+            text,
+            interrupted: outcome.kind === "stopped",
+            truncated: outcome.kind === "finished" && truncated,
+            usage: usage ?? null,
+          },
     );
 
     // Never the prompt or the answer: only what it cost and how it went.

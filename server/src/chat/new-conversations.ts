@@ -55,7 +55,7 @@ export interface CopiedMessage
       | "model"
       | "createdAt"
     >,
-    Partial<Pick<Message, "parameters" | "usage" | "updatedAt">> {
+    Partial<Pick<Message, "parameters" | "usage" | "updatedAt" | "truncated">> {
   files: readonly Pick<FileRef, "sha256" | "name">[];
 }
 
@@ -91,6 +91,7 @@ export async function createConversationWithTree(
         content: message.content,
         reasoning: message.reasoning,
         interrupted: message.interrupted,
+        truncated: message.truncated,
         error: message.error,
         model: message.model,
         parameters: (message.parameters ?? undefined) as Prisma.InputJsonObject | undefined,

@@ -33,7 +33,10 @@ const SHARE_ID_ATTEMPTS = 5;
 
 /** A snapshot as stored in Share.snapshot (JSON, so dates come back as strings). */
 const StoredSnapshot = SharedConversation.pick({ title: true, model: true, leafId: true }).extend({
-  messages: z.array(SharedMessage.extend({ createdAt: z.coerce.date() })),
+  messages: z.array(
+    // Snapshots taken before answers could be truncated do not say.
+    SharedMessage.extend({ createdAt: z.coerce.date(), truncated: z.boolean().default(false) }),
+  ),
 });
 type Snapshot = z.infer<typeof StoredSnapshot>;
 
