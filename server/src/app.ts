@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyRequest } from "fastify";
 import type { DestinationStream } from "pino";
+import { removeIdleGuests } from "./auth/guests.ts";
 import { createIdentityService } from "./auth/identity.ts";
 import { createLucia } from "./auth/lucia.ts";
 import { registerOriginCheck } from "./auth/origin.ts";
@@ -24,6 +25,7 @@ import { createContextFactory, type Services } from "./trpc/init.ts";
 import { type AppRouter, appRouter } from "./trpc/router.ts";
 
 const SESSION_PURGE_INTERVAL_MS = 60 * 60 * 1000;
+const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface AppDeps {
   config: Config;
@@ -36,6 +38,8 @@ export interface AppDeps {
   logDestination?: DestinationStream;
   /** Chat engine settings: timeouts, log expiry, limits (tests shorten them). */
   chat?: Partial<ChatOptions>;
+  /** How often idle guests and unused uploads are swept away (hourly; tests shorten it). */
+  sweepIntervalMs?: number;
 }
 
 /** Builds the whole HTTP app: tRPC at /trpc, plain routes, and the SPA. Used by main.ts and tests. */
@@ -85,6 +89,7 @@ export async function buildApp(deps: AppDeps) {
     db,
     store: createFilesystemStore(config.filesDir),
     maxBytes: config.uploadMaxBytes,
+    quotaBytes: config.uploadQuotaBytes,
   });
   const chat = createChatService({
     db,
@@ -94,6 +99,25 @@ export async function buildApp(deps: AppDeps) {
   });
   // Running answers are stopped and saved (interrupted) before the database closes.
   app.addHook("onClose", () => chat.close());
+  // Every instance sweeps; the deletes are conditional, so two sweeping at once remove nothing twice.
+  let sweeping: Promise<void> | undefined;
+  const sweep = setInterval(() => {
+    sweeping ??= (async () => {
+      const guests = await removeIdleGuests(db, config.identity.guestRetentionDays);
+      const unused = await files.removeUnused(config.uploadGraceMs);
+      if (guests + unused.uploads + unused.files > 0) {
+        app.log.info({ guests, ...unused }, "swept idle guests and unused uploads");
+      }
+    })()
+      .catch((error: unknown) => app.log.error({ err: error }, "sweep failed"))
+      .finally(() => {
+        sweeping = undefined;
+      });
+  }, deps.sweepIntervalMs ?? SWEEP_INTERVAL_MS).unref();
+  app.addHook("onClose", async () => {
+    clearInterval(sweep);
+    await sweeping;
+  });
   const services: Services = {
     config,
     db,
@@ -107,7 +131,7 @@ export async function buildApp(deps: AppDeps) {
       auth,
       tokens,
       identity: config.identity,
-      signInThrottle: limits,
+      throttle: limits,
     }),
   };
 

@@ -18,6 +18,8 @@ export const LIMITS = {
   messagesPerConversation: 2_000,
   /** Conversations one owner (user or guest) may keep. */
   conversationsPerOwner: 10_000,
+  /** Share links (not revoked) one owner may keep. */
+  sharesPerOwner: 1_000,
   /** Conversations per page of conversations.list. */
   listPageSize: 30,
   listPageSizeMax: 100,

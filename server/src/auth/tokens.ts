@@ -4,6 +4,8 @@ import type { Db } from "../db/client.ts";
 import { randomSecret, sha256 } from "./hash.ts";
 
 export const TOKEN_PREFIX = "parley_";
+/** API tokens one account may hold: plenty for scripts, a bound on a runaway loop. */
+export const TOKENS_PER_USER = 100;
 const DAY_MS = 86_400_000;
 // Writing lastUsedAt on every request would turn reads into writes; a minute's precision is enough.
 const LAST_USED_PRECISION_MS = 60_000;
@@ -21,6 +23,12 @@ const infoFields = {
 export function createTokenService(db: Db, clock: () => Date = () => new Date()) {
   return {
     async create(userId: string, input: CreateTokenInput) {
+      if ((await db.apiToken.count({ where: { userId } })) >= TOKENS_PER_USER) {
+        throw new TRPCError({
+          code: "FORBIDDEN",
+          message: `You have ${TOKENS_PER_USER} API tokens, the most an account may have: revoke one you no longer use first.`,
+        });
+      }
       const secret = `${TOKEN_PREFIX}${randomSecret()}`;
       const expiresAt = input.expiresInDays
         ? new Date(clock().getTime() + input.expiresInDays * DAY_MS)

@@ -19,7 +19,7 @@ import { nanoid } from "nanoid";
 import { z } from "zod";
 import { Prisma } from "../db/generated/client.ts";
 import type { ConversationService } from "./conversations.ts";
-import { badRequest, notFound } from "./errors.ts";
+import { badRequest, limitReached, notFound } from "./errors.ts";
 import {
   createConversationWithTree,
   requireRoomForConversation,
@@ -66,6 +66,12 @@ export function createShareService(deps: ChatParts & { conversations: Conversati
       select: { id: true, revokedAt: true },
     });
     if (existing && !existing.revokedAt) return { shareId: existing.id };
+    const kept = await db.share.count({ where: { ownerId, revokedAt: null } });
+    if (kept >= deps.limits.sharesPerOwner) {
+      throw limitReached(
+        `You have ${kept} share links, the most you may keep: revoke some you no longer need (Settings → Shared links), then share again.`,
+      );
+    }
     // A revoked link stays dead (it may have reached the wrong people): the same content shared
     // again gets a new link.
     if (existing) {

@@ -9,7 +9,7 @@ import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { CallerUser, IdentityService } from "../auth/identity.ts";
 import { cleanName, FileRejected, type FileService, formatBytes } from "../files/service.ts";
-import { type Limits, rateLimitHook } from "../limits/index.ts";
+import { type Limits, RateLimitError, rateLimitHook } from "../limits/index.ts";
 
 /**
  * Private, and revalidated on every use: access can end (sign-out, a revoked share), and the
@@ -154,6 +154,8 @@ function notFound(reply: FastifyReply) {
 
 function failWith(reply: FastifyReply, error: unknown) {
   if (error instanceof FileRejected) return fail(reply, error.status, error.message);
+  // Too many new guests from this IP (a first upload makes one).
+  if (error instanceof RateLimitError) reply.header("retry-after", error.retryAfterSeconds);
   if (error instanceof TRPCError) {
     return fail(reply, getHTTPStatusCodeFromError(error), error.message);
   }

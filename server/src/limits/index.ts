@@ -19,7 +19,9 @@ export type LimitName =
   | "messagesPerIp"
   | "signInPerEmail"
   | "signInPerIp"
-  | "uploadsPerIp";
+  | "uploadsPerIp"
+  | "signUpsPerIp"
+  | "guestsPerIp";
 
 /**
  * TOO_MANY_REQUESTS with the wait in whole seconds. The errorFormatter exposes
@@ -53,6 +55,10 @@ export interface Limits {
   readonly signInPerIp: RateLimit;
   /** File uploads and imports per client IP per minute (RATE_LIMIT_IP_UPLOADS_PER_MINUTE). */
   readonly uploadsPerIp: RateLimit;
+  /** New accounts per client IP per hour (RATE_LIMIT_IP_SIGNUPS_PER_HOUR). */
+  readonly signUpsPerIp: RateLimit;
+  /** New guests per client IP per hour (RATE_LIMIT_IP_GUESTS_PER_HOUR). */
+  readonly guestsPerIp: RateLimit;
   /**
    * Takes one message from the sender's and the IP's allowance; throws RateLimitError when
    * either is used up. Senders in RATE_LIMIT_EXEMPT_EMAILS are not counted at all.
@@ -62,6 +68,10 @@ export interface Limits {
   checkUploadLimit(ip: string): Promise<void>;
   /** Takes one sign-in attempt for the email and the IP (no exemptions: this guards passwords). */
   checkSignInLimits(attempt: { email: string; ip: string }): Promise<void>;
+  /** Takes one sign-up from the IP's allowance (each costs a password hash); throws RateLimitError. */
+  checkSignUpLimit(ip: string): Promise<void>;
+  /** Takes one new guest from the IP's allowance (each is rows in the database); throws RateLimitError. */
+  checkGuestLimit(ip: string): Promise<void>;
   /** Closes the Redis connection if createLimits opened it (a passed-in client is the caller's). */
   close(): Promise<void>;
 }
@@ -89,20 +99,20 @@ export function createLimits(deps: LimitsDeps): Limits {
     const options = { ...shape, keyPrefix: `${keyPrefix}:${name}` };
     return redis ? createRedisRateLimit({ ...options, redis }) : createMemoryRateLimit(options);
   };
-  const messagesPerOwner = build("messagesPerOwner", {
-    limit: config.limits.messagesPerMinute,
-    windowSeconds: 60,
-  });
-  const messagesPerIp = build("messagesPerIp", {
-    limit: config.limits.ipMessagesPerMinute,
-    windowSeconds: 60,
-  });
+  const perMinute = (name: LimitName, limit: number) => build(name, { limit, windowSeconds: 60 });
+  const perHour = (name: LimitName, limit: number) => build(name, { limit, windowSeconds: 3600 });
+  const messagesPerOwner = perMinute("messagesPerOwner", config.limits.messagesPerMinute);
+  const messagesPerIp = perMinute("messagesPerIp", config.limits.ipMessagesPerMinute);
   const signInPerEmail = build("signInPerEmail", SIGN_IN_PER_EMAIL);
   const signInPerIp = build("signInPerIp", SIGN_IN_PER_IP);
-  const uploadsPerIp = build("uploadsPerIp", {
-    limit: config.limits.ipUploadsPerMinute,
-    windowSeconds: 60,
-  });
+  const uploadsPerIp = perMinute("uploadsPerIp", config.limits.ipUploadsPerMinute);
+  const signUpsPerIp = perHour("signUpsPerIp", config.limits.ipSignUpsPerHour);
+  const guestsPerIp = perHour("guestsPerIp", config.limits.ipGuestsPerHour);
+  /** Takes one point of a single limit for `key`; throws RateLimitError over it. */
+  const take = async (name: LimitName, limit: RateLimit, key: string, what: string) => {
+    const result = await limit.consume(key);
+    if (!result.allowed) throw new RateLimitError(name, result, what);
+  };
   const exempt = new Set(config.limits.exemptEmails.map((email) => email.toLowerCase()));
 
   return {
@@ -112,10 +122,9 @@ export function createLimits(deps: LimitsDeps): Limits {
     signInPerEmail,
     signInPerIp,
     uploadsPerIp,
-    async checkUploadLimit(ip) {
-      const result = await uploadsPerIp.consume(ip);
-      if (!result.allowed) throw new RateLimitError("uploadsPerIp", result, "uploads");
-    },
+    signUpsPerIp,
+    guestsPerIp,
+    checkUploadLimit: (ip) => take("uploadsPerIp", uploadsPerIp, ip, "uploads"),
     async checkMessageLimits({ ownerId, email, ip }) {
       if (email && exempt.has(email.toLowerCase())) return;
       // One after the other: a sender already over their own limit does not use up the IP's
@@ -131,6 +140,8 @@ export function createLimits(deps: LimitsDeps): Limits {
       const byIp = await signInPerIp.consume(ip);
       if (!byIp.allowed) throw new RateLimitError("signInPerIp", byIp, "sign-in attempts");
     },
+    checkSignUpLimit: (ip) => take("signUpsPerIp", signUpsPerIp, ip, "sign-ups"),
+    checkGuestLimit: (ip) => take("guestsPerIp", guestsPerIp, ip, "new guests"),
     async close() {
       if (!ownRedis) return;
       // QUIT needs a live connection; otherwise stop reconnecting and drop it.

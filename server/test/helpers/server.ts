@@ -81,6 +81,8 @@ export interface TestServerOptions {
   logLines?: Record<string, unknown>[];
   /** Keeps this server's keys apart in a shared Redis (REDIS_URL in env). */
   redisKeyPrefix?: string;
+  /** How often idle guests and unused uploads are swept (hourly by default). */
+  sweepIntervalMs?: number;
 }
 
 /**
@@ -96,6 +98,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     PORT: "0",
     LOG_LEVEL: options.logLines ? "info" : "silent",
     FILES_DIR: filesDir,
+    // Tests make many accounts and guests from one IP; the tests of these limits turn them on.
+    RATE_LIMIT_IP_SIGNUPS_PER_HOUR: "0",
+    RATE_LIMIT_IP_GUESTS_PER_HOUR: "0",
     // A build of the web app elsewhere than web/dist, e.g. while web/dist is being rebuilt.
     ...(process.env.WEB_DIST_DIR ? { WEB_DIST_DIR: process.env.WEB_DIST_DIR } : {}),
     ...options.env,
@@ -109,6 +114,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     mock,
     chat: options.chat,
     redisKeyPrefix: options.redisKeyPrefix,
+    sweepIntervalMs: options.sweepIntervalMs,
     ...(logLines ? { logDestination: lineCollector(logLines) } : {}),
   });
   await app.listen({ host: config.host, port: options.port ?? 0 });
