@@ -1,7 +1,8 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyInstance } from "fastify";
+import { ROOT_DIR } from "../config.ts";
 
 /**
  * Serves the built SPA from `dir` with a history fallback: any other GET that accepts HTML gets
@@ -11,6 +12,14 @@ export async function registerSpa(app: FastifyInstance, dir: string) {
   const built = existsSync(join(dir, "index.html"));
   if (built) {
     await app.register(fastifyStatic, { root: dir, wildcard: false, index: "index.html" });
+  }
+  // The demo model links to the README's provider section; serve it, as text, to whoever runs it.
+  const readme = join(ROOT_DIR, "README.md");
+  if (existsSync(readme)) {
+    const text = readFileSync(readme, "utf8");
+    app.get("/README.md", (_request, reply) =>
+      reply.type("text/plain; charset=utf-8").header("cache-control", "no-cache").send(text),
+    );
   }
   app.setNotFoundHandler((request, reply) => {
     const isApi = /^\/(trpc|api|files|auth|healthz|metrics)(\/|$)/.test(request.url);

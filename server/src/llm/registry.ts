@@ -1,6 +1,7 @@
 import type { ModelInfo, ModelsListOutput } from "@parley/shared";
 import OpenAI from "openai";
 import type { Config, ModelConfig } from "../config.ts";
+import { providerDocs } from "./mock/demo.ts";
 import { createMockUpstream, MOCK_MODELS, type MockUpstream } from "./mock/index.ts";
 
 /** How to reach one model upstream. */
@@ -28,7 +29,7 @@ const MOCK_BASE_URL = "http://mock-upstream.parley.invalid/v1";
  * mock upstream, called in-process through the real `openai` SDK.
  */
 export async function createModelRegistry(
-  config: Pick<Config, "models" | "openai">,
+  config: Pick<Config, "models" | "openai" | "publicUrl">,
   options: { mock?: MockUpstream } = {},
 ): Promise<ModelRegistry> {
   const { apiKey, baseURL } = config.openai;
@@ -43,7 +44,8 @@ export async function createModelRegistry(
     const models = upstream.data.map((model) => ModelConfigFrom(model.id));
     return registry(models.map((model) => routeFor(model, config.openai)));
   }
-  const mock = options.mock ?? createMockUpstream();
+  const mock =
+    options.mock ?? createMockUpstream({ demo: { docsUrl: providerDocs(config.publicUrl) } });
   const client = new OpenAI({ apiKey: "demo", baseURL: MOCK_BASE_URL, fetch: mock.fetch });
   const routes = MOCK_MODELS.map((model) => ({
     info: {
