@@ -16,6 +16,7 @@ import { registerErrorHandler } from "./http/errors.ts";
 import { registerFileRoutes } from "./http/files.ts";
 import { registerHealth } from "./http/health.ts";
 import { registerOidcRoutes } from "./http/oidc.ts";
+import { registerSecurityHeaders } from "./http/security.ts";
 import { registerSpa } from "./http/spa.ts";
 import { registerTrpcBodyLimits } from "./http/trpc-body-limit.ts";
 import { createLimits } from "./limits/index.ts";
@@ -144,6 +145,7 @@ export async function buildApp(deps: AppDeps) {
   );
 
   registerErrorHandler(app);
+  await registerSecurityHeaders(app, config.publicUrl);
   registerOriginCheck(app, config.publicUrl);
   registerTrpcBodyLimits(app, "/trpc");
   await app.register(fastifyTRPCPlugin, {
