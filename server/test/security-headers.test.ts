@@ -25,10 +25,8 @@ let server: ChatServer;
 let https: ChatServer;
 
 beforeAll(async () => {
-  [server, https] = await Promise.all([
-    startChatServer(),
-    startChatServer({ env: { PUBLIC_URL: "https://parley.example" } }),
-  ]);
+  server = await startChatServer();
+  https = await startChatServer({ env: { PUBLIC_URL: "https://parley.example" } });
 });
 afterAll(async () => {
   await server?.close();

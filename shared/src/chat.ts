@@ -97,8 +97,11 @@ export const ConversationsListInput = z
     /** `nextCursor` of the previous page. */
     cursor: Text.max(500).optional(),
     limit: z.number().int().min(1).max(LIMITS.listPageSizeMax).optional(),
-    /** Words that must all appear in the title or in some message. */
-    search: Text.trim().max(LIMITS.searchChars).optional(),
+    /**
+     * Words that must all appear in the title or in some message. Never stored, and cleaned of
+     * control characters by the search itself, so not `Text`: a stray NUL just finds nothing.
+     */
+    search: z.string().trim().max(LIMITS.searchChars).optional(),
     /** Sent by TanStack Query's infinite queries; pages only go forward (newest first). */
     direction: z.enum(["forward", "backward"]).optional(),
   })
