@@ -12,12 +12,12 @@
 // the process's time went to it, and the delay from append to a subscriber on B.
 
 import { parseArgs } from "node:util";
-import type { GenerationEvent } from "@parley/shared";
 import type { GenerationBus } from "../server/src/chat/bus/index.ts";
 import { createMemoryBus } from "../server/src/chat/bus/memory.ts";
 import { createRedisBus } from "../server/src/chat/bus/redis.ts";
 import { silentLogger } from "../server/src/log.ts";
 import { connectRedis, redisConnector } from "../server/src/redis.ts";
+import type { GenerationEvent } from "../shared/src/index.ts";
 import { distribution } from "./stats.ts";
 
 interface Setup {
@@ -43,7 +43,13 @@ async function redisSetups(url: string, prefix: string): Promise<Setup[]> {
       connect,
       prefix,
       log: silentLogger,
-      abandoned: async () => ({ type: "final", text: "", interrupted: true, usage: null }),
+      abandoned: async () => ({
+        type: "final",
+        text: "",
+        interrupted: true,
+        truncated: false,
+        usage: null,
+      }),
     });
   const a = await bus();
   const b = await bus();
@@ -104,6 +110,7 @@ async function run(
         type: "final",
         text: "",
         interrupted: false,
+        truncated: false,
         usage: null,
       });
       await setup.writer.end(generationId);

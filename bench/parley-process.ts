@@ -99,6 +99,8 @@ await serveParent(async () => {
     RATE_LIMIT_MESSAGES_PER_MINUTE: "0",
     RATE_LIMIT_IP_MESSAGES_PER_MINUTE: "0",
     GUEST_MESSAGE_LIMIT: "0",
+    // Every simulated user is a new guest from 127.0.0.1.
+    RATE_LIMIT_IP_GUESTS_PER_HOUR: "0",
   });
   const database = await openDatabase();
   const operations = new Map<string, { count: number; totalMs: number }>();

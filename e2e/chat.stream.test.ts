@@ -3,11 +3,13 @@ import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 import {
   answerSettled,
   conversationIdOf,
+  guestClient,
   lastAnswer,
   lastAnswerId,
   plain,
   savedMessage,
   screenshotOnFailure,
+  sendFirst,
   shownText,
   startConversation,
   useChatApp,
@@ -67,6 +69,34 @@ describe.skipIf(skipBrowserTests)("chatting in Chromium", () => {
     expect(finished.content.length).toBeGreaterThan(stopped.content.length);
     expect(await shownText(page)).toBe(plain(finished.content));
     expect(await page.getByRole("article", { name: "Answer" }).count()).toBe(1);
+  });
+
+  it("says when an answer was cut at the length limit, and Continue finishes it", async () => {
+    const { page, server } = app;
+    screenshotOnFailure(() => page, "chat-truncated");
+    const client = await guestClient(app);
+    await client.settings.update.mutate({
+      modelParameters: { "parley-demo": { maxOutputTokens: 8 } },
+    });
+    await sendFirst(page, "Write at length [[mock tokens=30]]");
+    expect(await answerSettled(page)).toBe("truncated");
+    await lastAnswer(page).getByText("Cut off at the length limit").waitFor();
+    const answerId = await lastAnswerId(page);
+    const cut = await savedMessage(server, answerId);
+    expect({ truncated: cut.truncated, interrupted: cut.interrupted }).toEqual({
+      truncated: true,
+      interrupted: false,
+    });
+
+    await client.settings.update.mutate({ modelParameters: {} });
+    await lastAnswer(page).getByRole("button", { name: "Continue" }).click();
+    await expect
+      .poll(() => lastAnswer(page).getAttribute("data-status"), { timeout: 20_000 })
+      .toBe("done");
+    const finished = await savedMessage(server, answerId);
+    expect(finished.truncated).toBe(false);
+    expect(finished.content.startsWith(cut.content)).toBe(true);
+    expect(await lastAnswer(page).getByText("Cut off at the length limit").count()).toBe(0);
   });
 
   it("shows a failed answer's error inline, with a retry button that writes another answer", async () => {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type { DestinationStream } from "pino";
+import { removeIdleGuests } from "./auth/guests.ts";
 import { createIdentityService } from "./auth/identity.ts";
 import { createLucia } from "./auth/lucia.ts";
 import { registerOriginCheck } from "./auth/origin.ts";
@@ -16,11 +17,13 @@ import type { Db } from "./db/client.ts";
 import { createFileService } from "./files/service.ts";
 import { createFilesystemStore } from "./files/store.ts";
 import { registerChatApi } from "./http/chat-api.ts";
+import { registerErrorHandler } from "./http/errors.ts";
 import { registerFileRoutes } from "./http/files.ts";
 import { registerHealth, registerReadiness } from "./http/health.ts";
 import { registerImportRoutes } from "./http/imports.ts";
 import { registerMetrics, registerRequestMetrics } from "./http/metrics.ts";
 import { registerOidcRoutes } from "./http/oidc.ts";
+import { registerSecurityHeaders } from "./http/security.ts";
 import { registerSpa } from "./http/spa.ts";
 import { registerSubscriptionStreams } from "./http/subscriptions.ts";
 import { registerTrpcBodyLimits } from "./http/trpc-body-limit.ts";
@@ -41,6 +44,7 @@ import {
 import { type AppRouter, appRouter } from "./trpc/router.ts";
 
 const SESSION_PURGE_INTERVAL_MS = 60 * 60 * 1000;
+const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface AppDeps {
   config: Config;
@@ -57,6 +61,11 @@ export interface AppDeps {
   providers?: Partial<ProviderOptions>;
   /** How soon a failed MCP server is retried (tests shorten it). */
   toolBackoff?: Backoff;
+  /** How often idle guests and unused uploads are swept away (hourly; tests shorten it). */
+  sweepIntervalMs?: number;
+  /** How long a cookie's or token's caller is remembered (tests that change sessions behind the
+   * server's back set 0). */
+  callerCacheTtlMs?: number;
 }
 
 /**
@@ -132,7 +141,7 @@ export async function buildApp(deps: AppDeps) {
   const metrics = createMetrics();
   registerRequestMetrics(app, metrics);
 
-  const callers = createCallerCache();
+  const callers = createCallerCache({ ttlMs: deps.callerCacheTtlMs });
   const tokens = createTokenService(db, { callers });
   const limits = createLimits({
     config,
@@ -163,6 +172,7 @@ export async function buildApp(deps: AppDeps) {
     store: createFilesystemStore(config.filesDir),
     maxBytes: config.uploadMaxBytes,
     pdfMaxPages: config.pdfMaxPages,
+    quotaBytes: config.uploadQuotaBytes,
   });
   const tools = createToolService({
     config: config.tools,
@@ -196,6 +206,25 @@ export async function buildApp(deps: AppDeps) {
     await chat.close();
     await shared?.close();
   });
+  // Every instance sweeps; the deletes are conditional, so two sweeping at once remove nothing twice.
+  let sweeping: Promise<void> | undefined;
+  const sweep = setInterval(() => {
+    sweeping ??= (async () => {
+      const guests = await removeIdleGuests(db, config.identity.guestRetentionDays);
+      const unused = await files.removeUnused(config.uploadGraceMs);
+      if (guests + unused.uploads + unused.files > 0) {
+        app.log.info({ guests, ...unused }, "swept idle guests and unused uploads");
+      }
+    })()
+      .catch((error: unknown) => app.log.error({ err: error }, "sweep failed"))
+      .finally(() => {
+        sweeping = undefined;
+      });
+  }, deps.sweepIntervalMs ?? SWEEP_INTERVAL_MS).unref();
+  app.addHook("onClose", async () => {
+    clearInterval(sweep);
+    await sweeping;
+  });
   const services: Services = {
     config,
     db,
@@ -210,7 +239,7 @@ export async function buildApp(deps: AppDeps) {
       auth,
       tokens,
       identity: config.identity,
-      signInThrottle: limits,
+      throttle: limits,
       callers,
     }),
   };
@@ -225,6 +254,8 @@ export async function buildApp(deps: AppDeps) {
         : `no models yet: ${providers.flatMap((provider) => provider.reason ?? []).join(" ")}`,
   );
 
+  registerErrorHandler(app);
+  await registerSecurityHeaders(app, config.publicUrl);
   registerOriginCheck(app, config.publicUrl);
   registerTrpcBodyLimits(app, "/trpc");
   const createContext = createContextFactory(services);
@@ -243,10 +274,10 @@ export async function buildApp(deps: AppDeps) {
     trpcOptions: {
       router: appRouter,
       createContext,
-      onError({ error, path, ctx }) {
+      onError({ error, path, ctx, req }) {
         // Expected client errors are the caller's business; log only what is ours to fix.
         if (error.code === "INTERNAL_SERVER_ERROR") {
-          ctx?.log.error({ err: error, path }, "procedure failed");
+          (ctx?.log ?? req.log).error({ err: error, path }, "procedure failed");
         }
       },
     } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],

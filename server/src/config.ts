@@ -117,6 +117,10 @@ const EnvSchema = z.object({
     .min(1)
     .default(EXCHANGE_LIMITS.uploadBytes)
     .describe("a whole number of bytes (at least 1)"),
+  UPLOAD_QUOTA_BYTES: Count.default(1024 * 1024 * 1024).describe(
+    "a whole number of bytes (0 = no quota)",
+  ),
+  UPLOAD_GRACE_HOURS: Count.default(24).describe("a whole number of hours"),
   DATABASE_URL: optional(PostgresUrl).describe("a postgres:// or postgresql:// URL"),
   REDIS_URL: optional(RedisUrl).describe("a redis:// or rediss:// URL"),
   REDIS_KEY_PREFIX: z
@@ -191,6 +195,7 @@ const EnvSchema = z.object({
   REQUIRE_LOGIN: Bool.default(false).describe("true or false"),
   ALLOW_SIGNUP: Bool.default(true).describe("true or false"),
   GUEST_MESSAGE_LIMIT: Count.default(20).describe("a whole number (0 = unlimited)"),
+  GUEST_RETENTION_DAYS: Count.default(30).describe("a whole number of days (0 = keep forever)"),
   ADMIN_EMAILS: EmailList.describe("a comma-separated list of emails"),
   OIDC_ISSUER: optional(z.url()).describe("the issuer URL of an OpenID Connect provider"),
   OIDC_CLIENT_ID: optional(z.string()).describe("the OIDC client id"),
@@ -213,6 +218,8 @@ const EnvSchema = z.object({
     .default(CHAT_API_LIMITS.maxOutputTokens)
     .describe("a whole number of tokens (at least 1)"),
   METRICS_TOKEN: optional(z.string().min(16)).describe("a secret of at least 16 characters"),
+  RATE_LIMIT_IP_SIGNUPS_PER_HOUR: Count.default(10).describe("a whole number (0 = no limit)"),
+  RATE_LIMIT_IP_GUESTS_PER_HOUR: Count.default(30).describe("a whole number (0 = no limit)"),
 });
 
 /** Every setting's name (all documented in .env.example). */
@@ -254,6 +261,10 @@ export function parseConfig(env: Record<string, string | undefined>) {
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     /** The largest file POST /imports accepts (413 above it). */
     importMaxBytes: e.IMPORT_MAX_BYTES,
+    /** Bytes of uploads one owner may keep; 0 = no quota. */
+    uploadQuotaBytes: e.UPLOAD_QUOTA_BYTES,
+    /** How long an upload may wait to be attached before a sweep removes it. */
+    uploadGraceMs: e.UPLOAD_GRACE_HOURS * 3_600_000,
     redisUrl: e.REDIS_URL,
     /** Separates deployments sharing one Redis: every key and channel starts with it. */
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
@@ -295,6 +306,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
       allowSignup: e.ALLOW_SIGNUP,
       /** Messages a guest may send before signing in; 0 = unlimited, and none with REQUIRE_LOGIN. */
       guestMessageLimit: e.GUEST_MESSAGE_LIMIT,
+      /** Guests unseen this long are removed with their data (not their shares); 0 = never. */
+      guestRetentionDays: e.GUEST_RETENTION_DAYS,
       adminEmails: e.ADMIN_EMAILS,
       /** Cookies are Secure when people reach Parley over https. */
       secureCookies: (e.PUBLIC_URL ?? "").startsWith("https:"),
@@ -316,6 +329,8 @@ export function parseConfig(env: Record<string, string | undefined>) {
       ipUploadsPerMinute: e.RATE_LIMIT_IP_UPLOADS_PER_MINUTE,
       /** Messages per user or guest per day, app and HTTP routes together; 0 = no limit. */
       messagesPerDay: e.RATE_LIMIT_MESSAGES_PER_DAY,
+      ipSignUpsPerHour: e.RATE_LIMIT_IP_SIGNUPS_PER_HOUR,
+      ipGuestsPerHour: e.RATE_LIMIT_IP_GUESTS_PER_HOUR,
     },
     /** The HTTP chat routes' cap on `maxOutputTokens` (also sent when a request names none). */
     chatApi: { maxOutputTokens: e.CHAT_API_MAX_OUTPUT_TOKENS },

@@ -14,7 +14,13 @@ import { testRedisUrl, uniqueKeyPrefix } from "./helpers/redis.ts";
 const redisUrl = testRedisUrl();
 
 /** The ending every abandoned generation gets in these tests. */
-const ABANDONED: GenerationEvent = { type: "final", text: "saved", interrupted: true, usage: null };
+const ABANDONED: GenerationEvent = {
+  type: "final",
+  text: "saved",
+  interrupted: true,
+  truncated: false,
+  usage: null,
+};
 
 /** A Redis bus whose connections a test can cut, as a dying instance's would be. */
 async function redisBus(

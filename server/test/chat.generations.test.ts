@@ -136,6 +136,45 @@ describe.each(API_MODELS)("a generation over the $api API", ({ model }) => {
     expect(everything).not.toContain(answer.trim());
   });
 
+  it("saves an answer cut at the token limit as truncated, and continuing it finishes it", async () => {
+    const owner = server.newOwner();
+    await owner.settings.update.mutate({ modelParameters: { [model]: { maxOutputTokens: 16 } } });
+    const { conversationId } = await owner.conversations.create.mutate({ model });
+    await owner.conversations.update.mutate({ id: conversationId, title: "Limits" });
+    const sent = await owner.messages.send.mutate({
+      conversationId,
+      content: "[[mock tokens=30 delay=1]] Go on for a while",
+    });
+    const cut = await readStream(owner, { generationId: sent.generationId });
+    expect(cut.events.at(-1)?.event).toMatchObject({
+      type: "final",
+      interrupted: false,
+      truncated: true,
+    });
+    const message = (await owner.conversations.get.query({ id: conversationId })).messages.find(
+      (candidate) => candidate.id === sent.assistantMessageId,
+    );
+    expect(message).toMatchObject({ truncated: true, interrupted: false, error: null });
+    const cutText = message?.content ?? "";
+
+    // Without the limit, Continue lets the model finish: the same message, no longer truncated.
+    await owner.settings.update.mutate({ modelParameters: {} });
+    const continued = await owner.messages.send.mutate({
+      conversationId,
+      mode: "continue",
+      messageId: sent.assistantMessageId,
+    });
+    const rest = await readStream(owner, { generationId: continued.generationId });
+    const final = rest.events.at(-1)?.event;
+    expect(final).toMatchObject({ type: "final", interrupted: false, truncated: false });
+    const grown = (await owner.conversations.get.query({ id: conversationId })).messages.find(
+      (candidate) => candidate.id === sent.assistantMessageId,
+    );
+    expect(grown).toMatchObject({ truncated: false, interrupted: false });
+    expect(grown?.content.startsWith(cutText)).toBe(true);
+    expect(grown?.content.length).toBeGreaterThan(cutText.length);
+  });
+
   it("streams reasoning apart from the answer and stores it apart", async () => {
     const conversationId = await newConversation("Reasoning");
     const sent = await client.messages.send.mutate({
@@ -247,6 +286,7 @@ describe.each(API_MODELS)("a generation over the $api API", ({ model }) => {
         type: "final",
         text: textOf(events),
         interrupted: true,
+        truncated: false,
         usage: null,
       });
     }

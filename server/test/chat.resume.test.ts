@@ -15,7 +15,6 @@ import {
   type Client,
   expectRisingIds,
   readStream,
-  reasoningOf,
   type StreamedEvent,
   shownBy,
   startChatServer,

@@ -12,7 +12,7 @@ import {
 } from "@parley/shared";
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHATGPT_SAMPLE, sampleTime } from "./helpers/chatgpt-sample.ts";
+import { CHATGPT_SAMPLE, conversation, sampleTime } from "./helpers/chatgpt-sample.ts";
 import { testDatabaseKinds } from "./helpers/database.ts";
 import type { CookieJar } from "./helpers/server.ts";
 import { type ChatServer, type Client, sendAndWait, startChatServer } from "./helpers/session.ts";
@@ -350,6 +350,57 @@ ${text(answerToFollowUp?.id)}
   });
 
   describe("ChatGPT's conversations.json", () => {
+    it("imports text with characters the database cannot hold, without them, and says so", async () => {
+      const client = server.newOwner();
+      const report = await client.conversations.import.mutate({
+        content: JSON.stringify([
+          conversation({
+            id: "nul",
+            title: "Nul\u0000 title",
+            created: 0,
+            updated: 10,
+            currentNode: "a",
+            model: "gpt-4o",
+            nodes: [
+              { id: "root", parent: null, children: ["u"] },
+              {
+                id: "u",
+                parent: "root",
+                children: ["a"],
+                role: "user",
+                at: 1,
+                content: { content_type: "text", parts: ["A NUL\u0000 here"] },
+              },
+              {
+                id: "a",
+                parent: "u",
+                children: [],
+                role: "assistant",
+                at: 2,
+                content: { content_type: "text", parts: ["and half a pair \ud83d there"] },
+              },
+            ],
+          }),
+        ]),
+        filename: "conversations.json",
+      });
+      expect(report.imported).toEqual([
+        {
+          conversationId: expect.any(String),
+          title: "Nul title",
+          messages: 2,
+          notes: ["Removed 2 characters that cannot be stored (NUL, or half of a surrogate pair)."],
+        },
+      ]);
+      const imported = await client.conversations.get.query({
+        id: report.imported[0]?.conversationId ?? "",
+      });
+      expect(imported.messages.map((message) => message.content)).toEqual([
+        "A NUL here",
+        "and half a pair  there",
+      ]);
+    });
+
     it("imports with its branches, and reports what it left out", async () => {
       const client = server.newOwner();
       const report = await client.conversations.import.mutate({

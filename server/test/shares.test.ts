@@ -200,6 +200,7 @@ describe.each(testDatabaseKinds())("share links on %s", (database) => {
         "reasoning",
         "role",
         "toolRounds",
+        "truncated",
       ].sort(),
     );
     const text = JSON.stringify(shared);

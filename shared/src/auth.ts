@@ -1,9 +1,8 @@
 import { z } from "zod";
+import { Text } from "./text.ts";
 
 /** Emails are compared trimmed and lower-cased. */
-export const Email = z
-  .string()
-  .trim()
+export const Email = Text.trim()
   .toLowerCase()
   .pipe(z.email({ error: "Enter a valid email address" }).max(254));
 
@@ -16,7 +15,7 @@ export const Password = z
 export const SignUpInput = z.strictObject({
   email: Email,
   password: Password,
-  name: z.string().trim().min(1).max(100).optional(),
+  name: Text.trim().min(1).max(100).optional(),
 });
 export type SignUpInput = z.infer<typeof SignUpInput>;
 
@@ -62,7 +61,7 @@ export const SessionInfo = z.object({
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
 
-export const RevokeSessionInput = z.strictObject({ id: z.string().min(1) });
+export const RevokeSessionInput = z.strictObject({ id: Text.min(1).max(100) });
 
 export const ApiTokenInfo = z.object({
   id: z.string(),
@@ -76,7 +75,7 @@ export const ApiTokenInfo = z.object({
 export type ApiTokenInfo = z.infer<typeof ApiTokenInfo>;
 
 export const CreateTokenInput = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: Text.trim().min(1).max(100),
   /** Days until the token stops working; none = never. */
   expiresInDays: z.number().int().min(1).max(3650).optional(),
 });
@@ -89,4 +88,4 @@ export const CreateTokenOutput = z.object({
 });
 export type CreateTokenOutput = z.infer<typeof CreateTokenOutput>;
 
-export const RevokeTokenInput = z.strictObject({ id: z.string().min(1) });
+export const RevokeTokenInput = z.strictObject({ id: Text.min(1).max(100) });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { FILE_LIMITS, FileRef, Sha256 } from "./files.ts";
 import { ModelParameters } from "./models.ts";
+import { Text } from "./text.ts";
 import { ToolCallEvent, ToolResultEvent, ToolRounds, ToolSelection } from "./tools.ts";
 
 /**
@@ -18,6 +19,8 @@ export const LIMITS = {
   messagesPerConversation: 2_000,
   /** Conversations one owner (user or guest) may keep. */
   conversationsPerOwner: 10_000,
+  /** Share links (not revoked) one owner may keep. */
+  sharesPerOwner: 1_000,
   /** Conversations per page of conversations.list. */
   listPageSize: 30,
   listPageSizeMax: 100,
@@ -26,7 +29,7 @@ export const LIMITS = {
 } as const;
 export type Limits = { [K in keyof typeof LIMITS]: number };
 
-const Id = z.string().min(1).max(100);
+const Id = Text.min(1).max(100);
 
 /**
  * An id a client picks for a message it is about to create, so that it can subscribe to the
@@ -64,6 +67,8 @@ export const Message = z.object({
    * `generationId` tells a running one apart.
    */
   interrupted: z.boolean(),
+  /** The answer stopped at the model's output token limit: it may be continued. */
+  truncated: z.boolean(),
   /** What went wrong while answering, in words; null when nothing did. */
   error: z.string().nullable(),
   /** The model that wrote an assistant message. */
@@ -103,9 +108,12 @@ export type Conversation = z.infer<typeof Conversation>;
 export const ConversationsListInput = z
   .strictObject({
     /** `nextCursor` of the previous page. */
-    cursor: z.string().max(500).optional(),
+    cursor: Text.max(500).optional(),
     limit: z.number().int().min(1).max(LIMITS.listPageSizeMax).optional(),
-    /** Words that must all appear in the title or in some message. */
+    /**
+     * Words that must all appear in the title or in some message. Never stored, and cleaned of
+     * control characters by the search itself, so not `Text`: a stray NUL just finds nothing.
+     */
     search: z.string().trim().max(LIMITS.searchChars).optional(),
     /** Sent by TanStack Query's infinite queries; pages only go forward (newest first). */
     direction: z.enum(["forward", "backward"]).optional(),
@@ -150,7 +158,7 @@ export const CreateConversationInput = z
     /** A configured model id; the owner's default model when omitted. */
     model: Id.optional(),
     /** The owner's custom system prompt (settings) when omitted. */
-    systemPrompt: z.string().max(LIMITS.systemPromptChars).optional(),
+    systemPrompt: Text.max(LIMITS.systemPromptChars).optional(),
     /** A share id: the new conversation is a copy of that shared conversation (see shares.ts). */
     fromShare: ShareId.optional(),
   })
@@ -162,9 +170,9 @@ export type CreateConversationOutput = z.infer<typeof CreateConversationOutput>;
 
 export const UpdateConversationInput = z.strictObject({
   id: Id,
-  title: z.string().trim().max(LIMITS.titleChars).optional(),
+  title: Text.trim().max(LIMITS.titleChars).optional(),
   model: Id.optional(),
-  systemPrompt: z.string().max(LIMITS.systemPromptChars).optional(),
+  systemPrompt: Text.max(LIMITS.systemPromptChars).optional(),
 });
 export type UpdateConversationInput = z.infer<typeof UpdateConversationInput>;
 
@@ -191,7 +199,7 @@ export const SendMessageInput = z
   .strictObject({
     conversationId: Id,
     parentId: Id.nullable().optional(),
-    content: z.string().max(LIMITS.messageChars).optional(),
+    content: Text.max(LIMITS.messageChars).optional(),
     /** Uploaded files (POST /files) to attach to the new user message (new and edit). */
     files: z.array(Sha256).max(FILE_LIMITS.perMessage).optional(),
     mode: SendMode.default("new"),
@@ -323,6 +331,8 @@ export const GenerationEvent = z.discriminatedUnion("type", [
     text: z.string(),
     /** Stopped before the model finished. */
     interrupted: z.boolean(),
+    /** Cut at the output token limit (the model had more to say). */
+    truncated: z.boolean(),
     usage: TokenUsage.nullable(),
   }),
   z.object({
@@ -343,7 +353,7 @@ export const GenerationStreamInput = z
     generationId: Id.optional(),
     messageId: Id.optional(),
     /** The id of the last event received (`<generationId>:<seq>`); tRPC sends it on reconnect. */
-    lastEventId: z.string().max(200).nullish(),
+    lastEventId: Text.max(200).nullish(),
   })
   .refine((input) => (input.generationId === undefined) !== (input.messageId === undefined), {
     message: "Give generationId or messageId (one of them)",

@@ -8,5 +8,6 @@ export * from "./ops.ts";
 export * from "./panel.ts";
 export * from "./settings.ts";
 export * from "./shares.ts";
+export * from "./text.ts";
 export * from "./tools.ts";
 export * from "./transformer.ts";

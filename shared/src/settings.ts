@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { LIMITS } from "./chat.ts";
 import { ModelParameters } from "./models.ts";
+import { Text } from "./text.ts";
 import { ToolSelection } from "./tools.ts";
 
 export const Theme = z.enum(["system", "light", "dark"]);
@@ -13,11 +14,11 @@ export type SendKey = z.infer<typeof SendKey>;
 /** One owner's preferences (a user's, or a guest session's). */
 export const Settings = z.strictObject({
   /** The model new conversations use; null = the server's default. */
-  defaultModel: z.string().min(1).max(100).nullable(),
+  defaultModel: Text.min(1).max(100).nullable(),
   /** The system prompt new conversations start with. */
-  systemPrompt: z.string().max(LIMITS.systemPromptChars),
+  systemPrompt: Text.max(LIMITS.systemPromptChars),
   /** Per model id, parameters that override the configured defaults. */
-  modelParameters: z.record(z.string().min(1).max(100), ModelParameters),
+  modelParameters: z.record(Text.min(1).max(100), ModelParameters),
   theme: Theme,
   sendKey: SendKey,
   /** Reveal streamed text at an even pace instead of in bursts. */

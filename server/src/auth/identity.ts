@@ -34,9 +34,14 @@ export interface ClientMeta {
   userAgent: string | null;
 }
 
-export interface SignInThrottle {
+/** The rate limits that guard sign-in, sign-up and new guests. */
+export interface IdentityThrottle {
   /** Throws TOO_MANY_REQUESTS when this email or IP has tried too often. */
   checkSignInLimits(attempt: { email: string; ip: string }): Promise<void>;
+  /** Throws TOO_MANY_REQUESTS when this IP made too many accounts lately. */
+  checkSignUpLimit(ip: string): Promise<void>;
+  /** Throws TOO_MANY_REQUESTS when this IP made too many guests lately. */
+  checkGuestLimit(ip: string): Promise<void>;
 }
 
 const WRONG_CREDENTIALS = "Wrong email or password";
@@ -46,7 +51,7 @@ export function createIdentityService(deps: {
   auth: Auth;
   tokens: TokenService;
   identity: Config["identity"];
-  signInThrottle: SignInThrottle;
+  throttle: IdentityThrottle;
   /** Who recent cookies are, so most requests read nothing to know their caller. */
   callers: CallerCache;
 }) {
@@ -191,6 +196,7 @@ export function createIdentityService(deps: {
       if (identity.requireLogin) {
         throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to chat" });
       }
+      await deps.throttle.checkGuestLimit(meta.ip);
       // The user and its session in one statement (as Lucia would make the session).
       const userId = randomUUID();
       const sessionId = generateIdFromEntropySize(25);
@@ -215,6 +221,7 @@ export function createIdentityService(deps: {
       if (!identity.allowSignup) {
         throw new TRPCError({ code: "FORBIDDEN", message: "Sign-up is closed on this server" });
       }
+      await deps.throttle.checkSignUpLimit(meta.ip);
       const existing = await db.user.findUnique({ where: { email: input.email } });
       if (existing) {
         throw new TRPCError({
@@ -233,7 +240,7 @@ export function createIdentityService(deps: {
     },
 
     async signIn(input: SignInInput, caller: Caller, meta: ClientMeta) {
-      await deps.signInThrottle.checkSignInLimits({ email: input.email, ip: meta.ip });
+      await deps.throttle.checkSignInLimits({ email: input.email, ip: meta.ip });
       const user = await db.user.findUnique({ where: { email: input.email } });
       // Unknown email and wrong password do the same work and get the same answer.
       const valid = await verifyPassword(user?.passwordHash, input.password);

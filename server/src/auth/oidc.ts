@@ -186,13 +186,11 @@ export function createOidcService(deps: {
       const oidc = configured();
       const state = new URLSearchParams(search).get("state");
       const signIn = state ? await pending.take(state) : undefined;
-      if (!state || !signIn || signIn.browser !== browser) {
-        throw new OidcError(
-          400,
-          "This sign-in link is invalid, expired or already used, or was started in another browser. Please sign in again.",
-        );
-      }
+      if (!state || !signIn || signIn.browser !== browser) throw new OidcError(400, INVALID_LINK);
       const configuration = await discover(oidc);
+      if (isForged(new URLSearchParams(search), configuration)) {
+        throw new OidcError(400, INVALID_LINK);
+      }
       const profile = await exchange(configuration, new URL(`${redirectUri}${search}`), {
         pkceCodeVerifier: signIn.codeVerifier,
         expectedState: state,
@@ -207,6 +205,41 @@ export function createOidcService(deps: {
 }
 
 export type OidcService = ReturnType<typeof createOidcService>;
+
+const INVALID_LINK =
+  "This sign-in link is invalid, expired or already used, or was started in another browser. Please sign in again.";
+
+/**
+ * A callback the provider could not have sent (a link edited by hand): another issuer, no code
+ * or several. Checked here so that a forged link is the browser's mistake (400), not a fault of
+ * the provider's (502).
+ */
+function isForged(parameters: URLSearchParams, configuration: client.Configuration): boolean {
+  const metadata = configuration.serverMetadata();
+  const issuers = parameters.getAll("iss");
+  if (issuers.length > 1 || (issuers.length === 1 && issuers[0] !== metadata.issuer)) return true;
+  if (issuers.length === 0 && metadata.authorization_response_iss_parameter_supported) return true;
+  if (parameters.has("response")) return true;
+  // An error instead of a code is the provider's answer: exchange() reads it.
+  if (parameters.has("error")) return parameters.getAll("error").length > 1;
+  const codes = parameters.getAll("code");
+  return codes.length !== 1 || !codes[0];
+}
+
+/** Errors a provider reports for its own or its configuration's faults (RFC 6749, OIDC Core). */
+const PROVIDER_FAULTS = new Set([
+  "invalid_request",
+  "unauthorized_client",
+  "unsupported_response_type",
+  "invalid_scope",
+  "server_error",
+  "temporarily_unavailable",
+  "invalid_request_uri",
+  "invalid_request_object",
+  "request_not_supported",
+  "request_uri_not_supported",
+  "registration_not_supported",
+]);
 
 /** Refusals a person can cause at the provider (cancelling, not signing in) rather than faults. */
 const REFUSALS = new Set([
@@ -241,9 +274,17 @@ async function exchange(
           cause: error,
         });
       }
-      throw new OidcError(502, `The sign-in provider refused the request: ${reason}`, {
-        cause: error,
-      });
+      if (PROVIDER_FAULTS.has(error.error)) {
+        throw new OidcError(502, `The sign-in provider refused the request: ${reason}`, {
+          cause: error,
+        });
+      }
+      // No provider sends an error it has no name for: the link was edited.
+      throw new OidcError(400, INVALID_LINK, { cause: error });
+    }
+    // A code the provider did not issue, or one already used or expired.
+    if (error instanceof client.ResponseBodyError && error.error === "invalid_grant") {
+      throw new OidcError(400, INVALID_LINK, { cause: error });
     }
     if (error instanceof client.ResponseBodyError) {
       throw new OidcError(502, `The sign-in provider refused the sign-in: ${error.error}`, {

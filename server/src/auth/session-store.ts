@@ -3,6 +3,12 @@ import type { Db } from "../db/client.ts";
 import { sha256 } from "./hash.ts";
 
 /**
+ * How stale a session's lastSeenAt may get: it says when a guest was last active (idle guests are
+ * removed), and writing it on every request would turn reads into writes.
+ */
+const LAST_SEEN_PRECISION_MS = 60 * 60_000;
+
+/**
  * Lucia v3's adapter over our Prisma client. Lucia hands it the raw session id (the cookie's
  * value); only its SHA-256 is stored and looked up, so the table holds no usable cookie.
  */
@@ -26,6 +32,9 @@ export function createSessionStore(db: Db): Adapter {
         include: { user: true },
       });
       if (!row) return [null, null];
+      if (Date.now() - row.lastSeenAt.getTime() > LAST_SEEN_PRECISION_MS) {
+        await db.session.updateMany({ where: { id: row.id }, data: { lastSeenAt: new Date() } });
+      }
       const user: DatabaseUser = {
         id: row.user.id,
         attributes: { email: row.user.email, name: row.user.name, guest: row.user.guest },

@@ -5,6 +5,8 @@ import { randomSecret, sha256 } from "./hash.ts";
 import type { CachedCaller, CallerCache } from "./session-cache.ts";
 
 export const TOKEN_PREFIX = "parley_";
+/** API tokens one account may hold: plenty for scripts, a bound on a runaway loop. */
+export const TOKENS_PER_USER = 100;
 const DAY_MS = 86_400_000;
 // Writing lastUsedAt on every request would turn reads into writes; a minute's precision is enough.
 const LAST_USED_PRECISION_MS = 60_000;
@@ -26,6 +28,12 @@ export function createTokenService(
   const clock = options.clock ?? (() => new Date());
   return {
     async create(userId: string, input: CreateTokenInput) {
+      if ((await db.apiToken.count({ where: { userId } })) >= TOKENS_PER_USER) {
+        throw new TRPCError({
+          code: "FORBIDDEN",
+          message: `You have ${TOKENS_PER_USER} API tokens, the most an account may have: revoke one you no longer use first.`,
+        });
+      }
       const secret = `${TOKEN_PREFIX}${randomSecret()}`;
       const expiresAt = input.expiresInDays
         ? new Date(clock().getTime() + input.expiresInDays * DAY_MS)

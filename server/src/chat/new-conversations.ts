@@ -57,7 +57,7 @@ export interface CopiedMessage
       | "model"
       | "createdAt"
     >,
-    Partial<Pick<Message, "parameters" | "usage" | "updatedAt" | "toolRounds">> {
+    Partial<Pick<Message, "parameters" | "usage" | "updatedAt" | "toolRounds" | "truncated">> {
   files: readonly Pick<FileRef, "sha256" | "name">[];
 }
 
@@ -93,6 +93,7 @@ export async function createConversationWithTree(
         content: message.content,
         reasoning: message.reasoning,
         interrupted: message.interrupted,
+        truncated: message.truncated,
         error: message.error,
         model: message.model,
         parameters: (message.parameters ?? undefined) as Prisma.InputJsonObject | undefined,

@@ -22,6 +22,7 @@ export const messageColumns = {
   content: true,
   reasoning: true,
   interrupted: true,
+  truncated: true,
   error: true,
   model: true,
   parameters: true,

@@ -20,7 +20,7 @@ import { nanoid } from "nanoid";
 import { z } from "zod";
 import { Prisma } from "../db/generated/client.ts";
 import type { ConversationService } from "./conversations.ts";
-import { badRequest, notFound } from "./errors.ts";
+import { badRequest, limitReached, notFound } from "./errors.ts";
 import {
   createConversationWithTree,
   requireRoomForConversation,
@@ -35,8 +35,12 @@ const SHARE_ID_ATTEMPTS = 5;
 /** A snapshot as stored in Share.snapshot (JSON, so dates come back as strings). */
 const StoredSnapshot = SharedConversation.pick({ title: true, model: true, leafId: true }).extend({
   messages: z.array(
-    // Shares made before tools have no toolRounds.
-    SharedMessage.extend({ createdAt: z.coerce.date(), toolRounds: ToolRounds.default([]) }),
+    // Shares made before tools have no toolRounds; before truncation, no truncated.
+    SharedMessage.extend({
+      createdAt: z.coerce.date(),
+      toolRounds: ToolRounds.default([]),
+      truncated: z.boolean().default(false),
+    }),
   ),
 });
 type Snapshot = z.infer<typeof StoredSnapshot>;
@@ -67,6 +71,12 @@ export function createShareService(deps: ChatParts & { conversations: Conversati
       select: { id: true, revokedAt: true },
     });
     if (existing && !existing.revokedAt) return { shareId: existing.id };
+    const kept = await db.share.count({ where: { ownerId, revokedAt: null } });
+    if (kept >= deps.limits.sharesPerOwner) {
+      throw limitReached(
+        `You have ${kept} share links, the most you may keep: revoke some you no longer need (Settings → Shared links), then share again.`,
+      );
+    }
     // A revoked link stays dead (it may have reached the wrong people): the same content shared
     // again gets a new link.
     if (existing) {

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { FILE_LIMITS, type FileRef } from "@parley/shared";
 import type { Db } from "../db/client.ts";
+import { Prisma } from "../db/generated/client.ts";
 import { sniff } from "./sniff.ts";
 import type { FileStore } from "./store.ts";
 
@@ -28,14 +29,34 @@ export type FileService = ReturnType<typeof createFileService>;
 const ACCEPTED_IN_WORDS =
   "images (PNG, JPEG, GIF, WebP), PDF, and text files (plain text, Markdown, CSV, JSON, code, SVG, HTML)";
 
+/**
+ * Namespaces the advisory locks taken on a file's hash (pg_advisory_xact_lock's first key), so
+ * saving a file and sweeping it away never interleave.
+ */
+const FILE_LOCK = 0x66696c65;
+
+/** A transaction-scoped lock on one file's hash (released when the transaction ends). */
+const lockFile = (db: Pick<Db, "$executeRaw">, sha256: string) =>
+  db.$executeRaw`SELECT pg_advisory_xact_lock(${FILE_LOCK}::int, hashtext(${sha256}))`;
+
 export function createFileService(deps: {
   db: Db;
   store: FileStore;
   maxBytes: number;
   /** Pages of a PDF read into a prompt (PDF_MAX_PAGES). */
   pdfMaxPages?: number;
+  /** Bytes of uploads one owner may keep; 0 = no quota. */
+  quotaBytes?: number;
 }) {
-  const { db, store, maxBytes } = deps;
+  const { db, store, maxBytes, quotaBytes = 0 } = deps;
+
+  /** Bytes of the files `ownerId` uploaded (each counted once), leaving out `except`. */
+  async function usedBytes(ownerId: string, except: string): Promise<number> {
+    const [row] = await db.$queryRaw<{ used: bigint | number | null }[]>`
+      SELECT SUM(f."size") AS used FROM "FileUpload" u JOIN "File" f ON f."sha256" = u."sha256"
+      WHERE u."ownerId" = ${ownerId} AND u."sha256" <> ${except}`;
+    return Number(row?.used ?? 0);
+  }
 
   /** The name a reader sees for a file, if they may read it at all. */
   async function access(viewer: FileViewer, sha256: string): Promise<{ name: string } | undefined> {
@@ -85,9 +106,20 @@ export function createFileService(deps: {
         );
       }
       const sha256 = createHash("sha256").update(bytes).digest("hex");
+      if (quotaBytes > 0) {
+        const used = await usedBytes(ownerId, sha256);
+        if (used + bytes.length > quotaBytes) {
+          throw new FileRejected(
+            413,
+            `"${name}" does not fit in your ${formatBytes(quotaBytes)} of uploads (${formatBytes(used)} used). Delete conversations with files you no longer need: their files are freed soon after.`,
+          );
+        }
+      }
       // Bytes first: a File row must never point at bytes that are not there.
       await store.put(sha256, bytes);
-      const [, , file] = await db.$transaction([
+      const [, , , file] = await db.$transaction([
+        // A sweep removing these same bytes waits for this, or this for it (then see below).
+        lockFile(db, sha256),
         // The same bytes stored once: a second upload finds the row (and keeps its type).
         db.file.createMany({
           data: [{ sha256, size: bytes.length, mimeType: sniffed.mimeType }],
@@ -96,10 +128,13 @@ export function createFileService(deps: {
         db.fileUpload.upsert({
           where: { ownerId_sha256: { ownerId, sha256 } },
           create: { ownerId, sha256, name },
-          update: { name },
+          // Uploaded again: the grace period before an unused upload is removed starts over.
+          update: { name, createdAt: new Date() },
         }),
         db.file.findUniqueOrThrow({ where: { sha256 } }),
       ]);
+      // A sweep that ran between the put and the transaction took the bytes away: put them back.
+      if (!(await store.has(sha256))) await store.put(sha256, bytes);
       return { sha256, name, mimeType: file.mimeType, size: file.size };
     },
 
@@ -159,6 +194,35 @@ export function createFileService(deps: {
       };
     },
 
+    /**
+     * The sweep: removes uploads older than `graceMs` that no message of their owner uses (never
+     * sent, or whose conversations were deleted), then files nothing refers to any more (no
+     * upload, message or share), bytes included. Returns how many of each went.
+     */
+    async removeUnused(graceMs: number, now: Date = new Date()) {
+      const cutoff = new Date(now.getTime() - graceMs);
+      const uploads = await db.$executeRaw`
+        DELETE FROM "FileUpload" u WHERE u."createdAt" < ${cutoff} AND NOT EXISTS (
+          SELECT 1 FROM "MessageFile" mf
+          JOIN "Message" m ON m."id" = mf."messageId"
+          JOIN "Conversation" c ON c."id" = m."conversationId"
+          WHERE mf."sha256" = u."sha256" AND c."ownerId" = u."ownerId")`;
+      const orphans = await db.$queryRaw<{ sha256: string }[]>`
+        SELECT f."sha256" FROM "File" f WHERE f."createdAt" < ${cutoff} AND ${unreferenced}`;
+      let files = 0;
+      for (const { sha256 } of orphans) {
+        // One at a time under the file's lock, so an upload of the same bytes waits or wins.
+        files += await db.$transaction(async (tx) => {
+          await lockFile(tx, sha256);
+          const removed = await tx.$executeRaw`
+            DELETE FROM "File" f WHERE f."sha256" = ${sha256} AND ${unreferenced}`;
+          if (removed > 0) await store.delete(sha256);
+          return removed;
+        });
+      }
+      return { uploads, files };
+    },
+
     /** The files attached to each of `messageIds` (messages with none are left out). */
     async ofMessages(messageIds: readonly string[]): Promise<Map<string, FileRef[]>> {
       const rows = await db.messageFile.findMany({
@@ -169,6 +233,12 @@ export function createFileService(deps: {
     },
   };
 }
+
+/** No upload, message or share refers to the file `f`. */
+const unreferenced = Prisma.sql`
+  NOT EXISTS (SELECT 1 FROM "FileUpload" u WHERE u."sha256" = f."sha256")
+  AND NOT EXISTS (SELECT 1 FROM "MessageFile" mf WHERE mf."sha256" = f."sha256")
+  AND NOT EXISTS (SELECT 1 FROM "ShareFile" sf WHERE sf."sha256" = f."sha256")`;
 
 /** What a message's attachments are read with (see `messageFiles`). */
 export const fileColumns = {

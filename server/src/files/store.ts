@@ -10,6 +10,10 @@ export interface FileStore {
   put(sha256: string, bytes: Uint8Array): Promise<void>;
   /** The bytes, or undefined when none are stored under `sha256`. */
   get(sha256: string): Promise<Uint8Array | undefined>;
+  /** Whether bytes are stored under `sha256`. */
+  has(sha256: string): Promise<boolean>;
+  /** Removes the bytes stored under `sha256` (nothing happens if there are none). */
+  delete(sha256: string): Promise<void>;
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -57,6 +61,12 @@ export function createFilesystemStore(dir: string): FileStore {
         if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
         throw error;
       }
+    },
+
+    has: (sha256) => exists(pathOf(sha256)),
+
+    async delete(sha256) {
+      await rm(pathOf(sha256), { force: true });
     },
   };
 }

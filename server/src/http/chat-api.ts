@@ -298,9 +298,11 @@ export async function registerChatApi(app: FastifyInstance, deps: ChatApiDeps) {
     };
     let text = "";
     let usage: TokenUsage | undefined;
+    let truncated = false;
     try {
       for (; !next.done; next = await parts.next()) {
         const part = next.value;
+        if (part.type === "finish") truncated = part.reason === "length";
         if (part.type === "text") {
           text += part.delta;
           await send({ type: "token", text: part.delta, pad: "" });
@@ -320,7 +322,7 @@ export async function registerChatApi(app: FastifyInstance, deps: ChatApiDeps) {
       await send(
         text === ""
           ? { type: "error", code: "empty", message: "the model returned no output" }
-          : { type: "final", text, interrupted: false, usage: usage ?? null },
+          : { type: "final", text, interrupted: false, truncated, usage: usage ?? null },
       );
     }
     finish(request, reply, prepared, usage);

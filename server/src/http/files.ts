@@ -9,7 +9,7 @@ import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { IdentityService } from "../auth/identity.ts";
 import { cleanName, FileRejected, type FileService, formatBytes } from "../files/service.ts";
-import { type Limits, rateLimitHook } from "../limits/index.ts";
+import { type Limits, RateLimitError, rateLimitHook } from "../limits/index.ts";
 import { callerLookup } from "./caller.ts";
 
 /**
@@ -39,18 +39,18 @@ export async function registerFileRoutes(
         if (!request.isMultipart()) {
           return fail(reply, 400, "Send the file as multipart/form-data, in a field named file.");
         }
-        const owner = await ownerOf(request, reply);
-        const part = await request.file();
+        const part = await parsing(() => request.file());
         if (part?.fieldname !== "file") {
           return fail(reply, 400, "No file: send it in a multipart field named file.");
         }
+        const owner = await ownerOf(request, reply);
         const tooLarge = new FileRejected(
           413,
           `"${cleanName(part.filename)}" is larger than the ${formatBytes(files.maxBytes)} upload limit.`,
         );
         let bytes: Buffer;
         try {
-          bytes = await part.toBuffer();
+          bytes = await parsing(() => part.toBuffer());
         } catch (error) {
           if (error instanceof scope.multipartErrors.RequestFileTooLargeError) throw tooLarge;
           throw error;
@@ -109,6 +109,26 @@ export async function registerFileRoutes(
   });
 }
 
+/** A body the multipart parser could not read (no boundary, cut short, bad headers). */
+class MalformedUpload extends Error {
+  readonly statusCode = 400;
+}
+
+/**
+ * Runs a step of multipart parsing. The parser's own errors carry no status, so they would read
+ * as ours (500): here they are the client's, a 400.
+ */
+async function parsing<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (typeof (error as { statusCode?: unknown }).statusCode === "number") throw error;
+    throw new MalformedUpload(
+      "The upload is not valid multipart/form-data: send the file in a field named file.",
+    );
+  }
+}
+
 export function fail(reply: FastifyReply, statusCode: number, message: string) {
   const body: FileError = { statusCode, error: ERROR_NAMES[statusCode] ?? "Error", message };
   return reply.code(statusCode).send(body);
@@ -120,6 +140,8 @@ function notFound(reply: FastifyReply) {
 
 export function failWith(reply: FastifyReply, error: unknown) {
   if (error instanceof FileRejected) return fail(reply, error.status, error.message);
+  // Too many new guests from this IP (a first upload makes one).
+  if (error instanceof RateLimitError) reply.header("retry-after", error.retryAfterSeconds);
   if (error instanceof TRPCError) {
     return fail(reply, getHTTPStatusCodeFromError(error), error.message);
   }

@@ -25,7 +25,9 @@ export type LimitName =
   | "messagesPerDay"
   | "signInPerEmail"
   | "signInPerIp"
-  | "uploadsPerIp";
+  | "uploadsPerIp"
+  | "signUpsPerIp"
+  | "guestsPerIp";
 
 /**
  * TOO_MANY_REQUESTS with the wait in whole seconds. The errorFormatter exposes
@@ -52,7 +54,7 @@ export class RateLimitError extends TRPCError {
 }
 
 /** A wait in words: seconds for a short one, minutes or hours for a daily quota's. */
-function waitText(seconds: number): string {
+export function waitText(seconds: number): string {
   if (seconds < 120) return `${seconds} s`;
   if (seconds < 2 * 3600) return `${Math.ceil(seconds / 60)} min`;
   return `${Math.ceil(seconds / 3600)} h`;
@@ -71,6 +73,10 @@ export interface Limits {
   readonly signInPerIp: RateLimit;
   /** File uploads and imports per client IP per minute (RATE_LIMIT_IP_UPLOADS_PER_MINUTE). */
   readonly uploadsPerIp: RateLimit;
+  /** New accounts per client IP per hour (RATE_LIMIT_IP_SIGNUPS_PER_HOUR). */
+  readonly signUpsPerIp: RateLimit;
+  /** New guests per client IP per hour (RATE_LIMIT_IP_GUESTS_PER_HOUR). */
+  readonly guestsPerIp: RateLimit;
   /**
    * Takes one message from the sender's (per minute and per day) and the IP's allowance;
    * throws RateLimitError when one is used up. Senders in RATE_LIMIT_EXEMPT_EMAILS are not
@@ -87,6 +93,10 @@ export interface Limits {
   checkSignInLimits(attempt: { email: string; ip: string }): Promise<void>;
   /** Resolves when the store answers (a Redis PING); at once in memory. */
   ping(): Promise<void>;
+  /** Takes one sign-up from the IP's allowance (each costs a password hash); throws RateLimitError. */
+  checkSignUpLimit(ip: string): Promise<void>;
+  /** Takes one new guest from the IP's allowance (each is rows in the database); throws RateLimitError. */
+  checkGuestLimit(ip: string): Promise<void>;
   /** Closes the Redis connection if createLimits opened it (a passed-in client is the caller's). */
   close(): Promise<void>;
 }
@@ -128,24 +138,24 @@ export function createLimits(deps: LimitsDeps): Limits {
       },
     };
   };
-  const messagesPerOwner = build("messagesPerOwner", {
-    limit: config.limits.messagesPerMinute,
-    windowSeconds: 60,
-  });
-  const messagesPerIp = build("messagesPerIp", {
-    limit: config.limits.ipMessagesPerMinute,
-    windowSeconds: 60,
-  });
+  const perMinute = (name: LimitName, limit: number) => build(name, { limit, windowSeconds: 60 });
+  const perHour = (name: LimitName, limit: number) => build(name, { limit, windowSeconds: 3600 });
+  const messagesPerOwner = perMinute("messagesPerOwner", config.limits.messagesPerMinute);
+  const messagesPerIp = perMinute("messagesPerIp", config.limits.ipMessagesPerMinute);
   const messagesPerDay = build("messagesPerDay", {
     limit: config.limits.messagesPerDay,
     windowSeconds: 24 * 60 * 60,
   });
   const signInPerEmail = build("signInPerEmail", SIGN_IN_PER_EMAIL);
   const signInPerIp = build("signInPerIp", SIGN_IN_PER_IP);
-  const uploadsPerIp = build("uploadsPerIp", {
-    limit: config.limits.ipUploadsPerMinute,
-    windowSeconds: 60,
-  });
+  const uploadsPerIp = perMinute("uploadsPerIp", config.limits.ipUploadsPerMinute);
+  const signUpsPerIp = perHour("signUpsPerIp", config.limits.ipSignUpsPerHour);
+  const guestsPerIp = perHour("guestsPerIp", config.limits.ipGuestsPerHour);
+  /** Takes one point of a single limit for `key`; throws RateLimitError over it. */
+  const take = async (name: LimitName, limit: RateLimit, key: string, what: string) => {
+    const result = await limit.consume(key);
+    if (!result.allowed) throw new RateLimitError(name, result, what);
+  };
   const exempt = new Set(config.limits.exemptEmails.map((email) => email.toLowerCase()));
 
   return {
@@ -156,10 +166,9 @@ export function createLimits(deps: LimitsDeps): Limits {
     signInPerEmail,
     signInPerIp,
     uploadsPerIp,
-    async checkUploadLimit(ip) {
-      const result = await uploadsPerIp.consume(ip);
-      if (!result.allowed) throw new RateLimitError("uploadsPerIp", result, "uploads");
-    },
+    signUpsPerIp,
+    guestsPerIp,
+    checkUploadLimit: (ip) => take("uploadsPerIp", uploadsPerIp, ip, "uploads"),
     async checkMessageLimits({ ownerId, email, ip }) {
       if (email && exempt.has(email.toLowerCase())) return NEVER_LIMITED;
       // One after the other: a sender already over their own limit does not use up the IP's
@@ -185,6 +194,8 @@ export function createLimits(deps: LimitsDeps): Limits {
     async ping() {
       await redis?.ping();
     },
+    checkSignUpLimit: (ip) => take("signUpsPerIp", signUpsPerIp, ip, "sign-ups"),
+    checkGuestLimit: (ip) => take("guestsPerIp", guestsPerIp, ip, "new guests"),
     async close() {
       if (!ownRedis) return;
       // QUIT needs a live connection; otherwise stop reconnecting and drop it.

@@ -4,6 +4,7 @@ import OpenAI from "openai";
 import type { Config, ModelConfig } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import type { GenerationObserver } from "../metrics/index.ts";
+import { providerDocs } from "./mock/demo.ts";
 import { createMockUpstream, MOCK_MODELS, type MockUpstream } from "./mock/index.ts";
 import {
   createEndpoint,
@@ -81,7 +82,7 @@ interface Source {
  * that worked (kept in the database), or none, and is retried in the background.
  */
 export async function createModelRegistry(
-  config: Pick<Config, "models" | "openai">,
+  config: Pick<Config, "models" | "openai" | "publicUrl">,
   options: RegistryOptions = {},
 ): Promise<ModelRegistry> {
   const timing: ProviderOptions = { ...PROVIDER_DEFAULTS, ...options.providers };
@@ -114,7 +115,8 @@ export async function createModelRegistry(
       demo: false,
     });
   } else {
-    mock = options.mock ?? createMockUpstream();
+    mock =
+      options.mock ?? createMockUpstream({ demo: { docsUrl: providerDocs(config.publicUrl) } });
     const client = new OpenAI({ apiKey: "demo", baseURL: MOCK_BASE_URL, fetch: mock.fetch });
     const routes = MOCK_MODELS.map((model) => ({
       info: {

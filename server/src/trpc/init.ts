@@ -10,6 +10,7 @@ import type { ChatService } from "../chat/service.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
 import type { FileService } from "../files/service.ts";
+import { unexpectedErrorMessage } from "../http/errors.ts";
 import { type Limits, RateLimitError } from "../limits/index.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
 import type { ToolService } from "../tools/service.ts";
@@ -77,17 +78,23 @@ const t = initTRPC
   .context<Context>()
   .meta<Meta>()
   .create({
-    // Stack traces go to the log, never to callers (tRPC would decide from NODE_ENV).
-    isDev: false,
     transformer: wireTransformer,
     sse: {
       ping: { enabled: true, intervalMs: SSE_TIMING.pingIntervalMs },
       client: { reconnectAfterInactivityMs: SSE_TIMING.reconnectAfterInactivityMs },
     },
-    errorFormatter({ shape, error }) {
+    // Never send stack traces, in development either: callers get codes and messages only.
+    isDev: false,
+    errorFormatter({ shape, error, ctx }) {
       const zodError = error.cause instanceof ZodError ? error.cause : undefined;
       return {
         ...shape,
+        // An unexpected error's own text may be a database's or a library's: it goes to the log
+        // (onError in app.ts), the caller gets the request id to quote.
+        message:
+          error.code === "INTERNAL_SERVER_ERROR"
+            ? unexpectedErrorMessage(ctx?.requestId)
+            : shape.message,
         data: {
           ...shape.data,
           // The Zod issues of a rejected input, so clients can show what was wrong.

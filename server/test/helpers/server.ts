@@ -87,6 +87,10 @@ export interface TestServerOptions {
   database?: DatabaseKind | TestDatabase;
   /** How soon a failed MCP server is retried. */
   toolBackoff?: AppDeps["toolBackoff"];
+  /** How often idle guests and unused uploads are swept (hourly by default). */
+  sweepIntervalMs?: number;
+  /** How long a caller is remembered (0: asked of the database every time). */
+  callerCacheTtlMs?: number;
 }
 
 /**
@@ -102,6 +106,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     PORT: "0",
     LOG_LEVEL: options.logLines ? "info" : "silent",
     FILES_DIR: filesDir,
+    // Tests make many accounts and guests from one IP; the tests of these limits turn them on.
+    RATE_LIMIT_IP_SIGNUPS_PER_HOUR: "0",
+    RATE_LIMIT_IP_GUESTS_PER_HOUR: "0",
     // A build of the web app elsewhere than web/dist, e.g. while web/dist is being rebuilt.
     ...(process.env.WEB_DIST_DIR ? { WEB_DIST_DIR: process.env.WEB_DIST_DIR } : {}),
     ...options.env,
@@ -119,6 +126,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     redisKeyPrefix: options.redisKeyPrefix,
     providers: options.providers,
     toolBackoff: options.toolBackoff,
+    sweepIntervalMs: options.sweepIntervalMs,
+    callerCacheTtlMs: options.callerCacheTtlMs,
     ...(logLines ? { logDestination: lineCollector(logLines) } : {}),
   });
   await app.listen({ host: config.host, port: options.port ?? 0 });

@@ -135,6 +135,8 @@ export function createGenerationRunner(deps: {
     let toolsRunning = 0;
     let answered = false;
     let finished = false;
+    /** The model stopped at the output token limit. */
+    let truncated = false;
     let usage: TokenUsage | undefined;
     let timeToFirstTokenMs: number | undefined;
 
@@ -215,6 +217,7 @@ export function createGenerationRunner(deps: {
             break;
           case "finish":
             finished = true;
+            truncated = part.reason === "length";
             break;
           case "tool_call":
           case "tool_result":
@@ -268,6 +271,7 @@ export function createGenerationRunner(deps: {
       reasoning,
       toolRounds,
       interrupted: outcome.kind !== "finished",
+      truncated: outcome.kind === "finished" && truncated,
       error: outcome.kind === "failed" ? outcome.message : null,
       usage,
       timeToFirstTokenMs,
@@ -275,7 +279,13 @@ export function createGenerationRunner(deps: {
     emit(
       outcome.kind === "failed"
         ? { type: "error", code: outcome.code, message: outcome.message }
-        : { type: "final", text, interrupted: outcome.kind === "stopped", usage: usage ?? null },
+        : {
+            type: "final",
+            text,
+            interrupted: outcome.kind === "stopped",
+            truncated: outcome.kind === "finished" && truncated,
+            usage: usage ?? null,
+          },
     );
 
     // Never the prompt or the answer: only what it cost and how it went.

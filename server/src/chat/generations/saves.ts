@@ -34,6 +34,8 @@ export interface FinalAnswer {
   toolRounds: readonly ToolRound[];
   /** Cut short: stopped, failed, or abandoned. */
   interrupted: boolean;
+  /** Finished at the output token limit (it may be continued). */
+  truncated: boolean;
   error: string | null;
   usage?: TokenUsage;
   timeToFirstTokenMs?: number;
@@ -46,7 +48,8 @@ export async function saveFinal(db: Db, messageId: string, answer: FinalAnswer):
     UPDATE "Message"
     SET "content" = ${answer.text}, "reasoning" = ${answer.reasoning},
         "toolRounds" = ${roundsJson(answer.toolRounds)}::jsonb,
-        "interrupted" = ${answer.interrupted}, "error" = ${answer.error},
+        "interrupted" = ${answer.interrupted}, "truncated" = ${answer.truncated},
+        "error" = ${answer.error},
         "usage" = COALESCE(${usage}::jsonb, "usage"),
         "timeToFirstTokenMs" = COALESCE(${answer.timeToFirstTokenMs ?? null}::int, "timeToFirstTokenMs"),
         "updatedAt" = ${sqlTimestamp()}::timestamp(3)
@@ -69,5 +72,11 @@ export async function saveTitle(db: Db, conversationId: string, title: string): 
 export async function abandonedEnding(db: Db, messageId: string): Promise<GenerationEvent> {
   const rows = await db.$queryRaw<{ content: string }[]>`
     SELECT "content" FROM "Message" WHERE "id" = ${messageId}`;
-  return { type: "final", text: rows[0]?.content ?? "", interrupted: true, usage: null };
+  return {
+    type: "final",
+    text: rows[0]?.content ?? "",
+    interrupted: true,
+    truncated: false,
+    usage: null,
+  };
 }

@@ -6,7 +6,13 @@
 
 import { createReadStream } from "node:fs";
 import { open as openFile } from "node:fs/promises";
-import { FILE_LIMITS, type FileRef, type ImportInput, type ImportOutput } from "@parley/shared";
+import {
+  FILE_LIMITS,
+  type FileRef,
+  type ImportInput,
+  type ImportOutput,
+  storableText,
+} from "@parley/shared";
 import { TRPCError } from "@trpc/server";
 import { cleanName, FileRejected } from "../../files/service.ts";
 import { badRequest } from "../errors.ts";
@@ -226,8 +232,8 @@ export function createImportService(deps: ChatParts) {
   ): Promise<
     { imported: ImportOutput["imported"][number] } | { skipped: ImportOutput["skipped"][number] }
   > {
-    const title = conversation.title.trim().slice(0, limits.titleChars);
     const notes = [...conversation.notes];
+    const title = storableText(conversation.title).trim().slice(0, limits.titleChars);
     const ordered = mendTree(conversation.messages, notes);
     if (ordered.length === 0) {
       const why = notes.length > 0 ? ` ${notes.join(" ")}` : "";
@@ -245,6 +251,7 @@ export function createImportService(deps: ChatParts) {
       );
     }
     let cut = 0;
+    let unstorable = 0;
     for (const message of kept) {
       if (message.content.length > limits.messageChars) {
         message.content = message.content.slice(0, limits.messageChars);
@@ -254,13 +261,25 @@ export function createImportService(deps: ChatParts) {
       message.reasoning = message.reasoning.slice(0, limits.messageChars);
       message.error = message.error?.slice(0, IMPORTED_FIELD_CHARS) ?? null;
       message.model = message.model?.slice(0, IMPORTED_FIELD_CHARS) ?? null;
+      // What the database cannot hold (a NUL, half a surrogate pair) goes; the rest stays.
+      const before = message.content.length + message.reasoning.length;
+      message.content = storableText(message.content);
+      message.reasoning = storableText(message.reasoning);
+      message.error = message.error === null ? null : storableText(message.error);
+      message.model = message.model === null ? null : storableText(message.model);
+      unstorable += before - message.content.length - message.reasoning.length;
+    }
+    if (unstorable > 0) {
+      notes.push(
+        `Removed ${unstorable === 1 ? "1 character" : `${unstorable} characters`} that cannot be stored (NUL, or half of a surrogate pair).`,
+      );
     }
     if (cut > 0) {
       notes.push(
         `Cut ${cut === 1 ? "1 message" : `${cut} messages`} to ${limits.messageChars.toLocaleString("en")} characters.`,
       );
     }
-    let systemPrompt = conversation.systemPrompt;
+    let systemPrompt = storableText(conversation.systemPrompt);
     if (systemPrompt.length > limits.systemPromptChars) {
       systemPrompt = systemPrompt.slice(0, limits.systemPromptChars);
       notes.push(

@@ -1,6 +1,7 @@
 // What the mock says and how it misbehaves: request options (directives and metadata), and the
 // deterministic token stream built from a hash of the prompt.
 
+import { type DemoOptions, demoReply } from "./demo.ts";
 import type { MockModel } from "./models.ts";
 import { UpstreamError } from "./wire.ts";
 
@@ -15,6 +16,8 @@ export interface PromptMessage {
 export interface MockDefaults {
   tokens: number;
   delayMs: number;
+  /** Answer with the demo's tour (demo.ts) instead of placeholder prose. */
+  demo?: DemoOptions;
 }
 
 export type Fault =
@@ -30,6 +33,8 @@ export interface MockSettings {
   fault: Fault | undefined;
   /** HTTP status of `fail=before`, and of `fail=after:N` on a non-streamed request. */
   status: number;
+  /** The demo's tour: in demo mode, unless the request says how to answer. */
+  demo: DemoOptions | undefined;
 }
 
 /** Exactly what will be sent, token by token, and how the reply ends. */
@@ -87,6 +92,7 @@ export function readSettings(
     reasoning: model.reasoning ? REASONING_DEFAULT : 0,
     fault: undefined,
     status: 500,
+    demo: raw.size === 0 ? defaults.demo : undefined,
   };
   for (const [key, value] of raw) {
     switch (key) {
@@ -147,8 +153,9 @@ export function planReply(
   maxOutputTokens: number | undefined,
 ): ReplyPlan {
   const seed = hashPrompt(model.id, messages);
-  let reasoning = generateTokens(seed ^ 0x5bd1e995, settings.reasoning);
-  let answer = generateTokens(seed, settings.tokens);
+  const demo = settings.demo && demoReply(model, messages, settings.demo);
+  let reasoning = demo?.reasoning ?? generateTokens(seed ^ 0x5bd1e995, settings.reasoning);
+  let answer = demo?.answer ?? generateTokens(seed, settings.tokens);
   let ending: ReplyPlan["ending"] = "stop";
   if (maxOutputTokens !== undefined && reasoning.length + answer.length > maxOutputTokens) {
     reasoning = reasoning.slice(0, maxOutputTokens);

@@ -19,7 +19,11 @@
 //                     (a 429 comes with `Retry-After: 7`)
 //
 // Unknown keys or bad values are answered 400 (`invalid_mock_directive`).
+//
+// In demo mode (the registry's own mock, `demo` set) a request with no directive gets the demo's
+// tour of Parley (demo.ts) instead of placeholder prose.
 
+export { type DemoOptions, providerDocs } from "./demo.ts";
 export { listenMockUpstream, type MockUpstreamServer } from "./http.ts";
 export { MOCK_MODELS, type MockModel } from "./models.ts";
 export type { MockOutcome, MockRequestRecord } from "./records.ts";

@@ -2,6 +2,7 @@
 
 import type { MockDefaults } from "./behaviour.ts";
 import { chatCompletions } from "./chat-completions.ts";
+import type { DemoOptions } from "./demo.ts";
 import { findMockModel, MOCK_MODELS, type MockModel } from "./models.ts";
 import { createRequestControl, type MockRequestRecord } from "./records.ts";
 import { type ApiContext, isRecord } from "./request.ts";
@@ -27,6 +28,11 @@ export interface MockUpstreamOptions {
   defaultTokenDelayMs?: number;
   /** Answer tokens (default 40); `tokens=N` overrides it per request. */
   defaultTokens?: number;
+  /**
+   * Answer as the demo (demo.ts: a tour of Parley) rather than with placeholder prose, unless a
+   * request carries directives. Set by the registry in demo mode; tests and benchmarks leave it.
+   */
+  demo?: DemoOptions;
 }
 
 // A fixed date, so the model list is the same on every run.
@@ -36,6 +42,7 @@ export function createMockUpstream(options: MockUpstreamOptions = {}): MockUpstr
   const defaults: MockDefaults = {
     tokens: options.defaultTokens ?? 40,
     delayMs: options.defaultTokenDelayMs ?? 15,
+    demo: options.demo,
   };
   const requests: MockRequestRecord[] = [];
   let counter = 0;

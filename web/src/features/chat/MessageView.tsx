@@ -221,7 +221,9 @@ export const AssistantMessage = memo(function AssistantMessage(
             ? "error"
             : view.interrupted
               ? "interrupted"
-              : "done"
+              : view.truncated
+                ? "truncated"
+                : "done"
       }
     >
       {props.showReasoning && view.reasoning && (
@@ -254,9 +256,15 @@ export const AssistantMessage = memo(function AssistantMessage(
           )}
         </div>
       )}
-      {!view.running && !view.error && view.interrupted && (
+      {!view.running && !view.error && (view.interrupted || view.truncated) && (
         <p className="stopped-note">
-          <span className="badge badge-plain">Stopped</span>
+          {view.interrupted ? (
+            <span className="badge badge-plain">Stopped</span>
+          ) : (
+            <span className="badge badge-plain" title="The model reached its output token limit">
+              Cut off at the length limit
+            </span>
+          )}
           {isLeaf && actions && (
             <button
               type="button"
@@ -334,6 +342,8 @@ function describe(message: Message, live: GenerationState | null) {
     reasoning: streamed ? live.reasoning || message.reasoning : message.reasoning,
     interrupted:
       streamed && live.status === "finished" ? live.interrupted : !running && message.interrupted,
+    truncated:
+      streamed && live.status === "finished" ? live.truncated : !running && message.truncated,
     error: streamed && live.error ? live.error.message : running ? null : message.error,
     usage: (streamed ? live.usage : null) ?? message.usage,
     steps: mergeSteps(stepsOf(message.toolRounds), live?.steps ?? []),

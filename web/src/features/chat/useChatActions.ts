@@ -20,6 +20,7 @@ export function draftMessage(
     content: "",
     reasoning: "",
     interrupted: false,
+    truncated: false,
     error: null,
     model: null,
     parameters: null,
@@ -148,13 +149,19 @@ export function useChatActions(conversation: Conversation | undefined, choose: C
         settle();
         return result;
       },
-      /** Lets the model go on with an interrupted answer. */
+      /** Lets the model go on with an interrupted or truncated answer. */
       async continue(message: Message) {
         const result = await send({ conversationId: id, mode: "continue", messageId: message.id });
         edit((messages) =>
           messages.map((each) =>
             each.id === message.id
-              ? { ...each, generationId: result.generationId, interrupted: true, error: null }
+              ? {
+                  ...each,
+                  generationId: result.generationId,
+                  interrupted: true,
+                  truncated: false,
+                  error: null,
+                }
               : each,
           ),
         );

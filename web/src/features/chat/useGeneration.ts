@@ -28,6 +28,8 @@ export interface GenerationState {
   status: GenerationStatus;
   /** Set by `final`. */
   interrupted: boolean;
+  /** Set by `final`: cut at the output token limit. */
+  truncated: boolean;
   usage: TokenUsage | null;
   error: { code: GenerationErrorCode | "gone"; message: string } | null;
 }
@@ -101,6 +103,7 @@ export function useGeneration(
     let over = false;
     let endReported = false;
     let interrupted = false;
+    let truncated = false;
     let usage: TokenUsage | null = null;
     let error: GenerationState["error"] = null;
     let disposed = false;
@@ -148,6 +151,7 @@ export function useGeneration(
         // Ended, but still revealing the last words: not done yet for the reader.
         status: ended && !caughtUp ? "streaming" : status,
         interrupted,
+        truncated,
         usage,
         error,
       });
@@ -197,6 +201,7 @@ export function useGeneration(
           // The persisted answer, whole: what the reader sees in the end is exactly it.
           received = event.text;
           interrupted = event.interrupted;
+          truncated = event.truncated;
           usage = event.usage;
           status = "finished";
           ended = true;

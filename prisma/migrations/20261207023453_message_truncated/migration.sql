@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Message" ADD COLUMN     "truncated" BOOLEAN NOT NULL DEFAULT false;
