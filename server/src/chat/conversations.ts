@@ -90,14 +90,14 @@ export function createConversationService(deps: ChatParts) {
 
   async function get(ownerId: string, id: string): Promise<Conversation> {
     const conversation = await ownedConversation(db, ownerId, id);
-    const [rows, writers] = await Promise.all([
-      db.message.findMany({
-        where: { conversationId: id },
-        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-        select: messageColumns,
-      }),
-      runner.writers(ownerId),
-    ]);
+    // Running generations first: one that ends meanwhile shows its saved answer and a stream
+    // that replays to its end, never an unfinished answer with no stream.
+    const writers = await runner.writers(ownerId);
+    const rows = await db.message.findMany({
+      where: { conversationId: id },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      select: messageColumns,
+    });
     return {
       ...info(conversation),
       messages: rows.map((row) => toMessage(row, writers.get(row.id))),
