@@ -88,6 +88,12 @@ const EnvSchema = z.object({
     .default(FILE_LIMITS.maxBytes)
     .describe("a whole number of bytes (at least 1)"),
   DATABASE_URL: optional(PostgresUrl).describe("a postgres:// or postgresql:// URL"),
+  DATABASE_POOL_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10)
+    .describe("a whole number of connections (at least 1)"),
   REDIS_URL: optional(RedisUrl).describe("a redis:// or rediss:// URL"),
   OPENAI_API_KEY: optional(z.string()).describe("an API key"),
   OPENAI_BASE_URL: optional(z.url()).describe("an http(s) URL"),
@@ -162,7 +168,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     dataDir,
     database: e.DATABASE_URL
-      ? ({ kind: "postgres", url: e.DATABASE_URL } as const)
+      ? ({ kind: "postgres", url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE } as const)
       : ({ kind: "pglite", dir: resolve(dataDir, "pglite") } as const),
     /** Uploaded files, by SHA-256 (DATA_DIR/files unless FILES_DIR says otherwise). */
     filesDir: e.FILES_DIR ? fromRoot(e.FILES_DIR) : resolve(dataDir, "files"),
@@ -220,3 +226,4 @@ export function loadConfig(): Config {
   if (existsSync(envFile)) process.loadEnvFile(envFile);
   return parseConfig(process.env);
 }
+

@@ -13,7 +13,7 @@ function readConfig(): Config {
 }
 
 const config = readConfig();
-const db = openDatabase(config.database);
+const db = await openDatabase(config.database);
 const app = await buildApp({ config, db });
 await app.listen({ host: config.host, port: config.port });
 app.log.info(`Parley is ready at ${config.publicUrl}`);

@@ -4,12 +4,10 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { ROOT_DIR } from "../src/config.ts";
-import { pgliteFactory } from "../src/db/adapter.ts";
-import { PrismaClient } from "../src/db/generated/client.ts";
+import { type Db, openDatabase } from "../src/db/client.ts";
 
 const PRISMA_CLI = join(ROOT_DIR, "node_modules/prisma/build/index.js");
 
@@ -49,8 +47,8 @@ function stop(child: ChildProcess) {
   });
 }
 
-async function withDatabase<T>(dir: string, use: (db: PrismaClient) => Promise<T>) {
-  const db = new PrismaClient({ adapter: pgliteFactory(() => new PGlite(dir)) });
+async function withDatabase<T>(dir: string, use: (db: Db) => Promise<T>) {
+  const db = await openDatabase({ kind: "pglite", dir });
   try {
     return await use(db);
   } finally {
