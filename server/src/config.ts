@@ -227,3 +227,13 @@ export function loadConfig(): Config {
   return parseConfig(process.env);
 }
 
+/** loadConfig for a process entry point: a wrong setting ends it with one line that says why. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`Invalid configuration: ${error.message}`);
+    process.exit(1);
+  }
+}

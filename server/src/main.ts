@@ -1,19 +1,11 @@
+import { pino } from "pino";
 import { buildApp } from "./app.ts";
-import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { openDatabase } from "./db/client.ts";
+import { loadConfigOrExit } from "./config.ts";
+import { openMigratedDatabase } from "./db/migrations.ts";
 
-function readConfig(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`Invalid configuration: ${error.message}`);
-    process.exit(1);
-  }
-}
-
-const config = readConfig();
-const db = await openDatabase(config.database);
+const config = loadConfigOrExit();
+const startLog = pino({ level: config.logLevel });
+const db = await openMigratedDatabase(config.database, (line) => startLog.info(line));
 const app = await buildApp({ config, db });
 await app.listen({ host: config.host, port: config.port });
 app.log.info(`Parley is ready at ${config.publicUrl}`);
