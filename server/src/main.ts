@@ -1,11 +1,14 @@
 import { pino } from "pino";
-import { buildApp } from "./app.ts";
 import { loadConfigOrExit } from "./config.ts";
 import { openMigratedDatabase } from "./db/migrations.ts";
 
 const config = loadConfigOrExit();
 const startLog = pino({ level: config.logLevel });
-const db = await openMigratedDatabase(config.database, (line) => startLog.info(line));
+// The database opens (PGlite in its worker thread) while the app's modules load: a restart
+// takes the longer of the two, not their sum.
+const opening = openMigratedDatabase(config.database, (line) => startLog.info(line));
+const { buildApp } = await import("./app.ts");
+const db = await opening;
 const app = await buildApp({ config, db });
 await app.listen({ host: config.host, port: config.port });
 app.log.info(`Parley is ready at ${config.publicUrl}`);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ROOT_DIR } from "../config.ts";
 import type { DatabaseConfig } from "./adapter.ts";
 import { type Db, openDatabase } from "./client.ts";
+import { pgliteExists } from "./pglite.ts";
 
 export const MIGRATIONS_DIR = join(ROOT_DIR, "prisma", "migrations");
 const PRISMA_CLI = join(ROOT_DIR, "node_modules", "prisma", "build", "index.js");
@@ -67,18 +68,23 @@ export async function openMigratedDatabase(
   database: DatabaseConfig,
   log: (line: string) => void,
 ): Promise<Db> {
-  const db = await openDatabase(database);
-  const { pending, failed } = await readMigrationState(db);
-  if (pending.length === 0 && failed.length === 0) {
-    log(`database schema up to date (${migrationNames().length} migrations), nothing to apply`);
-    return db;
+  // A PGlite directory not made yet lacks everything: the CLI makes it.
+  if (database.kind === "pglite" && !pgliteExists(database.dir)) {
+    log(`applying ${migrationNames().length} database migration(s) with prisma migrate deploy`);
+  } else {
+    const db = await openDatabase(database);
+    const { pending, failed } = await readMigrationState(db);
+    if (pending.length === 0 && failed.length === 0) {
+      log(`database schema up to date (${migrationNames().length} migrations), nothing to apply`);
+      return db;
+    }
+    log(
+      failed.length > 0
+        ? `database migration ${failed.join(", ")} failed before: running prisma migrate deploy`
+        : `applying ${pending.length} database migration(s) with prisma migrate deploy`,
+    );
+    await db.$disconnect();
   }
-  log(
-    failed.length > 0
-      ? `database migration ${failed.join(", ")} failed before: running prisma migrate deploy`
-      : `applying ${pending.length} database migration(s) with prisma migrate deploy`,
-  );
-  await db.$disconnect();
   await migrateDeploy();
   return openDatabase(database);
 }

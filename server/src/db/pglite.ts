@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -13,12 +13,36 @@ export interface PGliteServer {
 
 export const PGLITE_PORT = 5432;
 
+/** Whether a PGlite database was created in `dataDir`. */
+export function pgliteExists(dataDir: string): boolean {
+  return existsSync(join(dataDir, "PG_VERSION"));
+}
+
+const prestarted = new Map<string, Promise<PGliteServer>>();
+
+/**
+ * Starts PGlite on `dataDir` now, for the next startPGlite on it to take: opening takes seconds,
+ * which a process can spend loading its modules meanwhile.
+ */
+export function prestartPGlite(dataDir: string) {
+  const starting = startPGliteWorker(dataDir);
+  // A failure is for the one that takes it to see.
+  starting.catch(() => {});
+  prestarted.set(dataDir, starting);
+}
+
 /**
  * Starts PGlite in a worker thread on `dataDir` ("memory://" for a database in memory; `dump`,
  * a file from PGlite's dumpDataDir, to start it from), and serves it on a Unix socket in a
  * private temporary directory: only this user can connect, and no port is taken.
  */
-export async function startPGlite(dataDir: string, dump?: string): Promise<PGliteServer> {
+export function startPGlite(dataDir: string, dump?: string): Promise<PGliteServer> {
+  const early = dump ? undefined : prestarted.get(dataDir);
+  prestarted.delete(dataDir);
+  return early ?? startPGliteWorker(dataDir, dump);
+}
+
+async function startPGliteWorker(dataDir: string, dump?: string): Promise<PGliteServer> {
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
   const socketDir = mkdtempSync(join(tmpdir(), "parley-pglite-"));
   const socketPath = join(socketDir, `.s.PGSQL.${PGLITE_PORT}`);
