@@ -49,8 +49,11 @@ async function startPGliteWorker(dataDir: string, dump?: string): Promise<PGlite
   const worker = new Worker(new URL("./pglite-worker.js", import.meta.url), {
     workerData: { dataDir, socketPath, dump },
   });
-  const removeSocketDir = () => rmSync(socketDir, { recursive: true, force: true });
-  worker.once("exit", removeSocketDir);
+  let exited = false;
+  worker.once("exit", () => {
+    exited = true;
+    rmSync(socketDir, { recursive: true, force: true });
+  });
 
   const reply = (expected: string) =>
     new Promise<void>((resolve, reject) => {
@@ -76,12 +79,15 @@ async function startPGliteWorker(dataDir: string, dump?: string): Promise<PGlite
       worker.once("exit", onExit);
     });
 
+  // Past this point an error in the worker has no listener: it ends the process, since the
+  // database is gone.
   await reply("ready");
   let closing: Promise<void> | undefined;
   return {
     socketDir,
     close() {
       closing ??= (async () => {
+        if (exited) return;
         const closed = reply("closed");
         worker.postMessage("close");
         await closed;

@@ -81,6 +81,8 @@ export interface TestServerOptions {
   logLines?: Record<string, unknown>[];
   /** Keeps this server's keys apart in a shared Redis (REDIS_URL in env). */
   redisKeyPrefix?: string;
+  /** Called with every SQL statement the server sends to its database. */
+  onStatement?: (sql: string) => void;
 }
 
 /**
@@ -100,7 +102,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(process.env.WEB_DIST_DIR ? { WEB_DIST_DIR: process.env.WEB_DIST_DIR } : {}),
     ...options.env,
   });
-  const database = await createTestDatabase(options.database ?? "pglite");
+  const database = await createTestDatabase(options.database ?? "pglite", {
+    onStatement: options.onStatement,
+  });
   const mock = createMockUpstream({ defaultTokenDelayMs: 2, ...options.mock });
   const { logLines } = options;
   const app = await buildApp({
