@@ -3,8 +3,9 @@
 
 import type { Browser, Page } from "playwright-core";
 import { expect } from "vitest";
+import { SESSION_COOKIE } from "../../server/src/auth/lucia.ts";
 import type { TestServerOptions } from "../../server/test/helpers/server.ts";
-import { type ChatServer, startChatServer } from "../../server/test/helpers/session.ts";
+import { type ChatServer, eventually, startChatServer } from "../../server/test/helpers/session.ts";
 import { type Client, clientLike } from "./account.ts";
 import {
   type BrowserApp,
@@ -72,6 +73,12 @@ export function watchErrors(page: Page, errors: string[]) {
 export async function guestClient(app: ChatApp): Promise<Client> {
   await app.page.goto(app.server.url);
   await composer(app.page).waitFor();
+  // The page becomes a guest with a request of its own, which may end after the composer shows:
+  // without its cookie, the client would be another guest.
+  await eventually(async () => {
+    const cookies = await app.context.cookies(app.server.url);
+    expect(cookies.map((cookie) => cookie.name)).toContain(SESSION_COOKIE);
+  }, 10_000);
   return clientLike(app.context, app.server);
 }
 

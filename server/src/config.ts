@@ -122,6 +122,12 @@ const EnvSchema = z.object({
   ),
   UPLOAD_GRACE_HOURS: Count.default(24).describe("a whole number of hours"),
   DATABASE_URL: optional(PostgresUrl).describe("a postgres:// or postgresql:// URL"),
+  DATABASE_POOL_SIZE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10)
+    .describe("a whole number of connections (at least 1)"),
   REDIS_URL: optional(RedisUrl).describe("a redis:// or rediss:// URL"),
   REDIS_KEY_PREFIX: z
     .string()
@@ -253,7 +259,7 @@ export function parseConfig(env: Record<string, string | undefined>) {
     publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     dataDir,
     database: e.DATABASE_URL
-      ? ({ kind: "postgres", url: e.DATABASE_URL } as const)
+      ? ({ kind: "postgres", url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE } as const)
       : ({ kind: "pglite", dir: resolve(dataDir, "pglite") } as const),
     /** Uploaded files, by SHA-256 (DATA_DIR/files unless FILES_DIR says otherwise). */
     filesDir: e.FILES_DIR ? fromRoot(e.FILES_DIR) : resolve(dataDir, "files"),
@@ -349,4 +355,15 @@ export function loadConfig(): Config {
   // Values already in the environment win over the file (loadEnvFile does not overwrite).
   if (existsSync(envFile)) process.loadEnvFile(envFile);
   return parseConfig(process.env);
+}
+
+/** loadConfig for a process entry point: a wrong setting ends it with one line that says why. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`Invalid configuration: ${error.message}`);
+    process.exit(1);
+  }
 }

@@ -1,22 +1,17 @@
-import { buildApp } from "./app.ts";
-import { type Config, ConfigError, loadConfig } from "./config.ts";
-import { openDatabase } from "./db/client.ts";
-import { RedisUnavailable } from "./redis.ts";
+import { pino } from "pino";
+import { loadConfigOrExit } from "./config.ts";
+import { openMigratedDatabase } from "./db/migrations.ts";
 
-function readConfig(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(`Invalid configuration: ${error.message}`);
-    process.exit(1);
-  }
-}
-
-const config = readConfig();
-const db = openDatabase(config.database);
+const config = loadConfigOrExit();
+const startLog = pino({ level: config.logLevel });
+// The database opens (PGlite in its worker thread) while the app's modules load: a restart
+// takes the longer of the two, not their sum.
+const opening = openMigratedDatabase(config.database, (line) => startLog.info(line));
+const { buildApp } = await import("./app.ts");
+const db = await opening;
 const app = await buildApp({ config, db }).catch(async (error: unknown) => {
-  if (!(error instanceof RedisUnavailable)) throw error;
+  // REDIS_URL set and Redis away (redis.ts): one line, not a stack.
+  if (!(error instanceof Error && error.name === "RedisUnavailable")) throw error;
   console.error(error.message);
   await db.$disconnect();
   process.exit(1);

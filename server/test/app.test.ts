@@ -1,14 +1,12 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app.ts";
 import { parseConfig } from "../src/config.ts";
-import { pgliteFactory } from "../src/db/adapter.ts";
-import { PrismaClient } from "../src/db/generated/client.ts";
+import { openDatabase } from "../src/db/client.ts";
 import { MOCK_MODELS } from "../src/llm/mock/index.ts";
-import { createTestDatabase, migrationSql, testDatabaseKinds } from "./helpers/database.ts";
+import { createTestDatabase, testDatabaseKinds } from "./helpers/database.ts";
 import { lineCollector, startTestServer, type TestServer } from "./helpers/server.ts";
 
 describe.each(testDatabaseKinds())("the Parley host on %s", (database) => {
@@ -103,16 +101,19 @@ describe.each(testDatabaseKinds())("the Parley host on %s", (database) => {
 });
 
 describe("the Parley host's plumbing", () => {
-  it("answers /healthz with 503 when the database is gone", async () => {
-    const pglite = new PGlite();
-    for (const sql of migrationSql()) await pglite.exec(sql);
-    const db = new PrismaClient({ adapter: pgliteFactory(() => pglite) });
+  it("answers /healthz with 503 when the database does not answer", async () => {
+    // A PostgreSQL server that is not there: nothing listens on port 1.
+    const db = await openDatabase({
+      kind: "postgres",
+      url: "postgresql://127.0.0.1:1/gone",
+      poolSize: 1,
+    });
     const app = await buildApp({ config: parseConfig({ LOG_LEVEL: "silent" }), db });
-    await pglite.close();
     const response = await app.inject({ method: "GET", url: "/healthz" });
     expect(response.statusCode).toBe(503);
     expect(response.json()).toEqual({ status: "unavailable", reason: "database" });
     await app.close();
+    await db.$disconnect();
   });
 
   it("says how to build the web app when it is not built", async () => {

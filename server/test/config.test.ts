@@ -17,8 +17,23 @@ describe("configuration", () => {
 
   it("uses PostgreSQL when DATABASE_URL is a postgres URL, and treats empty values as unset", () => {
     const config = parseConfig({ DATABASE_URL: "postgresql://u@db:5432/parley", REDIS_URL: "" });
-    expect(config.database).toEqual({ kind: "postgres", url: "postgresql://u@db:5432/parley" });
+    expect(config.database).toEqual({
+      kind: "postgres",
+      url: "postgresql://u@db:5432/parley",
+      poolSize: 10,
+    });
     expect(config.redisUrl).toBeUndefined();
+  });
+
+  it("sizes the PostgreSQL connection pool from DATABASE_POOL_SIZE", () => {
+    const config = parseConfig({
+      DATABASE_URL: "postgresql://u@db/parley",
+      DATABASE_POOL_SIZE: "4",
+    });
+    expect(config.database).toMatchObject({ kind: "postgres", poolSize: 4 });
+    expect(() => parseConfig({ DATABASE_POOL_SIZE: "0" })).toThrow(
+      'DATABASE_POOL_SIZE: expected a whole number of connections (at least 1); got "0"',
+    );
   });
 
   it("parses MODELS as JSON with defaults for capabilities and parameters", () => {

@@ -4,7 +4,7 @@
 
 import { spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
-import { createServer, Socket } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GenerationEvent } from "@parley/shared";
@@ -18,7 +18,7 @@ import {
   startInstanceProcess,
 } from "./helpers/instances.ts";
 import { startOidcProvider, type TestOidcProvider } from "./helpers/oidc-provider.ts";
-import { testRedisUrl } from "./helpers/redis.ts";
+import { redisRelay, testRedisUrl } from "./helpers/redis.ts";
 import { CookieJar, createClient, startTestServer, type TestServer } from "./helpers/server.ts";
 import {
   answerRequests,
@@ -377,47 +377,6 @@ describe.runIf(redisUrl)("an OIDC sign-in across instances", () => {
     expect(me.user).toMatchObject({ email: "across@example.com" });
   });
 });
-
-/** A TCP relay to Redis that a test can cut (every connection dropped, none taken) and mend. */
-function redisRelay(target: URL) {
-  const sockets = new Set<Socket>();
-  let open = true;
-  const server = createServer((client) => {
-    if (!open) return client.destroy();
-    const upstream = new Socket();
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on("close", () => sockets.delete(socket));
-      socket.on("error", () => {});
-    }
-    upstream.connect(Number(target.port || 6379), target.hostname);
-    client.pipe(upstream).pipe(client);
-    client.on("close", () => upstream.destroy());
-    upstream.on("close", () => client.destroy());
-  });
-  return {
-    listen: () =>
-      new Promise<string>((resolve) =>
-        server.listen(0, "127.0.0.1", () => {
-          const address = server.address();
-          if (!address || typeof address === "string") throw new Error("no address");
-          resolve(`redis://127.0.0.1:${address.port}`);
-        }),
-      ),
-    cut() {
-      open = false;
-      for (const socket of sockets) socket.destroy();
-    },
-    mend() {
-      open = true;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe.runIf(redisUrl)("Redis going away", () => {
   let database: SharedDatabase;

@@ -5,14 +5,12 @@
 
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { PGlite } from "@electric-sql/pglite";
 import type { Readiness } from "@parley/shared";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app.ts";
 import { parseConfig } from "../src/config.ts";
-import { pgliteFactory } from "../src/db/adapter.ts";
-import { PrismaClient } from "../src/db/generated/client.ts";
+import { openDatabase } from "../src/db/client.ts";
 import {
   createMockUpstream,
   listenMockUpstream,
@@ -20,14 +18,9 @@ import {
   type MockUpstreamServer,
 } from "../src/llm/mock/index.ts";
 import { createEndpoint, type Endpoint, nextCheckInMs, recentlyUp } from "../src/llm/providers.ts";
-import {
-  createTestDatabase,
-  migrationSql,
-  type TestDatabase,
-  testDatabaseKinds,
-} from "./helpers/database.ts";
+import { createTestDatabase, type TestDatabase, testDatabaseKinds } from "./helpers/database.ts";
 import { errorOf } from "./helpers/errors.ts";
-import { testRedisUrl } from "./helpers/redis.ts";
+import { redisRelay, testRedisUrl } from "./helpers/redis.ts";
 import {
   CookieJar,
   createClient,
@@ -329,13 +322,12 @@ describe("GET /readyz", WITH_SERVER, () => {
     });
   });
 
-  it("answers 503 naming Redis when it does not answer", async () => {
-    const port = await freePort();
-    const server = await startTestServer({
-      database,
-      env: { REDIS_URL: `redis://127.0.0.1:${port}` },
-    });
-    started.push(server);
+  it.runIf(redisUrl)("answers 503 naming Redis when it does not answer", async () => {
+    // Redis there at the start (Parley does not start without it), then gone.
+    const relay = redisRelay(new URL(redisUrl as string));
+    const server = await startTestServer({ database, env: { REDIS_URL: await relay.listen() } });
+    started.push(server, relay);
+    relay.cut();
     const response = await fetch(`${server.url}/readyz`);
     expect(response.status).toBe(503);
     const body = (await response.json()) as Readiness;
@@ -351,13 +343,15 @@ describe("GET /readyz", WITH_SERVER, () => {
   });
 
   it("answers 503 naming the database when it is gone", async () => {
-    const pglite = new PGlite();
-    for (const sql of migrationSql()) await pglite.exec(sql);
-    const db = new PrismaClient({ adapter: pgliteFactory(() => pglite) });
+    // A PostgreSQL server that is not there: nothing listens on port 1.
+    const db = await openDatabase({
+      kind: "postgres",
+      url: "postgresql://127.0.0.1:1/gone",
+      poolSize: 1,
+    });
     const app = await buildApp({ config: parseConfig({ LOG_LEVEL: "silent" }), db });
     await app.listen({ host: "127.0.0.1", port: 0 });
     started.push({ close: () => app.close() });
-    await pglite.close();
     const { port } = app.server.address() as AddressInfo;
     const response = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(response.status).toBe(503);

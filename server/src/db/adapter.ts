@@ -4,29 +4,120 @@ import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import type { Config } from "../config.ts";
+import { PGLITE_PORT, type PGliteServer, startPGlite } from "./pglite.ts";
 
 export type DatabaseConfig = Config["database"];
-type SqlDriverAdapter = Awaited<ReturnType<PrismaPGlite["connect"]>>;
+type PgAdapter = Awaited<ReturnType<PrismaPg["connect"]>>;
+type PGliteAdapter = Awaited<ReturnType<PrismaPGlite["connect"]>>;
+type Queryable = Pick<PgAdapter, "queryRaw" | "executeRaw">;
 
 // This module is shared by the server and the Prisma CLI (prisma.config.ts), so it must not
 // import the generated client.
 
-/** The driver adapter factory the server's Prisma client uses for the configured database. */
-export function createAdapter(database: DatabaseConfig, options: { schema?: string } = {}) {
-  if (database.kind === "postgres") {
-    return new PrismaPg({ connectionString: database.url }, { schema: options.schema });
-  }
-  return pgliteFactory(() => openPGlite(database.dir));
+export interface AdapterOptions {
+  /** PostgreSQL: the schema to use instead of `public` (tests give each file its own). */
+  schema?: string;
+  /** PGlite: a dump (PGlite's dumpDataDir) to start from (tests: a migrated database). */
+  pgliteDump?: string;
+  /** Called with every SQL statement sent, BEGIN, COMMIT and ROLLBACK included. */
+  onStatement?: (sql: string) => void;
 }
 
 /**
- * The factory for the Prisma CLI (`migrate deploy`, `migrate diff`). The CLI never disposes its
- * adapter, so PGlite is closed when the CLI is done (beforeExit); a directory left unclean by a
- * crash is recovered and closed first, since recovery arms a timer that would keep the CLI alive.
+ * The driver adapter factory the server's Prisma client uses: `@prisma/adapter-pg` for both
+ * databases. PGlite runs in a worker thread serving the PostgreSQL protocol (pglite.ts), so
+ * its WebAssembly never blocks the event loop; it is one session, hence a pool of one client.
+ */
+export function createAdapter(database: DatabaseConfig, options: AdapterOptions = {}) {
+  const factory =
+    database.kind === "postgres"
+      ? new PrismaPg(
+          {
+            connectionString: database.url,
+            max: database.poolSize,
+            // Raw queries ($queryRaw) name tables unqualified: they must look in the schema too.
+            ...(options.schema && { options: `-c search_path=${options.schema}` }),
+          },
+          { schema: options.schema },
+        )
+      : pgliteWorkerFactory(() => startPGlite(database.dir, options.pgliteDump));
+  return options.onStatement ? observeStatements(factory, options.onStatement) : factory;
+}
+
+interface AdapterFactory {
+  adapterName: string;
+  provider: "postgres";
+  connect(): Promise<PgAdapter>;
+}
+
+function pgliteWorkerFactory(start: () => Promise<PGliteServer>): AdapterFactory {
+  return {
+    provider: "postgres",
+    adapterName: "@prisma/adapter-pg",
+    async connect() {
+      const server = await start();
+      const pool = new PrismaPg({
+        host: server.socketDir,
+        port: PGLITE_PORT,
+        user: "postgres",
+        database: "postgres",
+        max: 1,
+        // Keep the one client: reconnecting costs a startup handshake for nothing.
+        idleTimeoutMillis: 0,
+      });
+      const adapter = await pool.connect();
+      const dispose = adapter.dispose.bind(adapter);
+      // Prisma's $disconnect disposes the adapter: close the database with it.
+      adapter.dispose = async () => {
+        await dispose();
+        await server.close();
+      };
+      return adapter;
+    },
+  };
+}
+
+/** Reports every statement an adapter sends (for tests and diagnostics). */
+function observeStatements(factory: AdapterFactory, onStatement: (sql: string) => void) {
+  const observe = <T extends Queryable>(queryable: T): T => {
+    const queryRaw = queryable.queryRaw.bind(queryable);
+    const executeRaw = queryable.executeRaw.bind(queryable);
+    queryable.queryRaw = (query) => {
+      onStatement(query.sql);
+      return queryRaw(query);
+    };
+    queryable.executeRaw = (query) => {
+      onStatement(query.sql);
+      return executeRaw(query);
+    };
+    return queryable;
+  };
+  return {
+    ...factory,
+    async connect() {
+      const adapter = observe(await factory.connect());
+      const startTransaction = adapter.startTransaction.bind(adapter);
+      // adapter-pg sends BEGIN itself; Prisma sends COMMIT or ROLLBACK through the transaction.
+      adapter.startTransaction = async (isolationLevel) => {
+        onStatement("BEGIN");
+        if (isolationLevel) onStatement(`SET TRANSACTION ISOLATION LEVEL ${isolationLevel}`);
+        return observe(await startTransaction(isolationLevel));
+      };
+      return adapter;
+    },
+  };
+}
+
+/**
+ * The factory for the Prisma CLI (`migrate deploy`, `migrate diff`). PGlite runs in the CLI's
+ * own process, through pglite-prisma-adapter (the CLI needs a shadow database for diff, which
+ * that adapter gives). The CLI never disposes its adapter, so PGlite is closed when the CLI is
+ * done (beforeExit); a directory left unclean by a crash is recovered and closed first, since
+ * recovery arms a timer that would keep the CLI alive.
  */
 export function createMigrationAdapter(database: DatabaseConfig) {
   if (database.kind === "postgres") return postgresMigrationFactory(database.url);
-  return pgliteFactory(async () => {
+  return pgliteMigrationFactory(async () => {
     if (existsSync(join(database.dir, "postmaster.pid"))) await openPGlite(database.dir).close();
     const client = openPGlite(database.dir);
     process.once("beforeExit", () => void client.close());
@@ -49,8 +140,8 @@ function openPGlite(dir: string) {
  *   PGlite runs as one prepared statement and so refuses multi-statement SQL. There, a query
  *   without parameters runs as a script.
  */
-export function pgliteFactory(open: () => PGlite | Promise<PGlite>) {
-  const connect = async (client: PGlite, shadow = false): Promise<SqlDriverAdapter> => {
+function pgliteMigrationFactory(open: () => Promise<PGlite>) {
+  const connect = async (client: PGlite, shadow = false): Promise<PGliteAdapter> => {
     const adapter = await new PrismaPGlite(client).connect();
     const dispose = adapter.dispose.bind(adapter);
     adapter.dispose = async () => {

@@ -1,9 +1,25 @@
-import { createAdapter, type DatabaseConfig } from "./adapter.ts";
+import { type AdapterOptions, createAdapter, type DatabaseConfig } from "./adapter.ts";
 import { PrismaClient } from "./generated/client.ts";
 
 export type Db = PrismaClient;
 
-/** Opens the database. Migrations must already be applied (`pnpm db:migrate`). */
-export function openDatabase(database: DatabaseConfig): Db {
-  return new PrismaClient({ adapter: createAdapter(database) });
+/** How long a transaction may wait to start. */
+const TRANSACTION_MAX_WAIT_MS = 10_000;
+
+/**
+ * Opens the database (for PGlite, starts its worker thread) and connects. Migrations must
+ * already be applied (see migrations.ts). `db.$disconnect()` closes it.
+ */
+export async function openDatabase(
+  database: DatabaseConfig,
+  options: AdapterOptions = {},
+): Promise<Db> {
+  const db = new PrismaClient({
+    adapter: createAdapter(database, options),
+    // A transaction waits for a connection (PGlite has one) behind every query queued before
+    // it: at 300 concurrent sends that is seconds, not a reason to fail (Prisma's default: 2 s).
+    transactionOptions: { maxWait: TRANSACTION_MAX_WAIT_MS },
+  });
+  await db.$connect();
+  return db;
 }

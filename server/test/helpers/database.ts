@@ -1,12 +1,15 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { rename, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { ROOT_DIR } from "../../src/config.ts";
-import { pgliteFactory } from "../../src/db/adapter.ts";
-import type { Db } from "../../src/db/client.ts";
-import { PrismaClient } from "../../src/db/generated/client.ts";
+import { parseConfig } from "../../src/config.ts";
+import type { AdapterOptions } from "../../src/db/adapter.ts";
+import { type Db, openDatabase } from "../../src/db/client.ts";
+import { MIGRATIONS_DIR, migrationNames } from "../../src/db/migrations.ts";
 
 export type DatabaseKind = "pglite" | "postgres";
 
@@ -18,12 +21,37 @@ export interface TestDatabase {
 
 /** The migration SQL files, in the order `prisma migrate deploy` applies them. */
 export function migrationSql(): string[] {
-  const dir = join(ROOT_DIR, "prisma", "migrations");
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name)
-    .sort()
-    .map((name) => readFileSync(join(dir, name, "migration.sql"), "utf8"));
+  return migrationNames().map((name) =>
+    readFileSync(join(MIGRATIONS_DIR, name, "migration.sql"), "utf8"),
+  );
+}
+
+/** PGlite's version: a dump is read by the version that wrote it. */
+function pgliteVersion(): string {
+  const entry = createRequire(import.meta.url).resolve("@electric-sql/pglite");
+  const manifest = JSON.parse(readFileSync(join(dirname(entry), "..", "package.json"), "utf8"));
+  return String((manifest as { version?: unknown }).version);
+}
+
+/**
+ * A dump of a freshly migrated PGlite database, made once per version of the migrations and
+ * kept in the temporary directory: starting from it takes a fraction of creating a database
+ * (initdb), which is most of a test file's setup on a busy machine.
+ */
+async function migratedPGliteDump(): Promise<string> {
+  const migrations = migrationSql();
+  const key = createHash("sha256").update(pgliteVersion()).update(migrations.join("\0"));
+  const file = join(tmpdir(), `parley-test-pglite-${key.digest("hex").slice(0, 16)}.tar`);
+  if (existsSync(file)) return file;
+  const pglite = await PGlite.create();
+  for (const sql of migrations) await pglite.exec(sql);
+  const dump = await pglite.dumpDataDir("none");
+  await pglite.close();
+  // Written aside, then renamed: test files running at once may each make it.
+  const draft = `${file}.${process.pid}`;
+  await writeFile(draft, Buffer.from(await dump.arrayBuffer()));
+  await rename(draft, file);
+  return file;
 }
 
 /**
@@ -38,12 +66,19 @@ export function testDatabaseKinds(): DatabaseKind[] {
   return ["pglite"];
 }
 
-/** A fresh, migrated database: in-memory PGlite, or a new schema in the PostgreSQL under test. */
-export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
+/**
+ * A fresh, migrated database, opened as the server opens one (openDatabase): an in-memory
+ * PGlite in its worker thread, or a new schema in the PostgreSQL under test.
+ */
+export async function createTestDatabase(
+  kind: DatabaseKind,
+  options: Pick<AdapterOptions, "onStatement"> = {},
+): Promise<TestDatabase> {
   if (kind === "pglite") {
-    const pglite = new PGlite();
-    for (const sql of migrationSql()) await pglite.exec(sql);
-    const db = new PrismaClient({ adapter: pgliteFactory(() => pglite) });
+    const db = await openDatabase(
+      { kind, dir: "memory://" },
+      { ...options, pgliteDump: await migratedPGliteDump() },
+    );
     return { kind, db, close: () => db.$disconnect() };
   }
   const url = process.env.TEST_DATABASE_URL;
@@ -54,12 +89,10 @@ export async function createTestDatabase(kind: DatabaseKind): Promise<TestDataba
   await admin.query(`CREATE SCHEMA "${schema}"`);
   await admin.query(`SET search_path TO "${schema}"`);
   for (const sql of migrationSql()) await admin.query(sql);
-  const db = new PrismaClient({
-    // Raw queries ($queryRaw) name tables unqualified, so they too must look in this schema.
-    adapter: new PrismaPg(
-      { connectionString: url, options: `-c search_path=${schema}` },
-      { schema },
-    ),
+  // The server's settings for a PostgreSQL database (the default pool size).
+  const db = await openDatabase(parseConfig({ DATABASE_URL: url }).database, {
+    ...options,
+    schema,
   });
   return {
     kind,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { createServer, Socket } from "node:net";
 import type { Redis } from "ioredis";
 import { createRedisClient } from "../../src/limits/redis.ts";
 
@@ -42,4 +43,45 @@ export async function cleanUpTestRedis(redis: Redis, keyPrefix: string) {
     cursor = next;
   } while (cursor !== "0");
   await redis.quit();
+}
+
+/** A TCP relay to Redis that a test can cut (every connection dropped, none taken) and mend. */
+export function redisRelay(target: URL) {
+  const sockets = new Set<Socket>();
+  let open = true;
+  const server = createServer((client) => {
+    if (!open) return client.destroy();
+    const upstream = new Socket();
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      socket.on("error", () => {});
+    }
+    upstream.connect(Number(target.port || 6379), target.hostname);
+    client.pipe(upstream).pipe(client);
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  return {
+    listen: () =>
+      new Promise<string>((resolve) =>
+        server.listen(0, "127.0.0.1", () => {
+          const address = server.address();
+          if (!address || typeof address === "string") throw new Error("no address");
+          resolve(`redis://127.0.0.1:${address.port}`);
+        }),
+      ),
+    cut() {
+      open = false;
+      for (const socket of sockets) socket.destroy();
+    },
+    mend() {
+      open = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }

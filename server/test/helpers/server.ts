@@ -91,6 +91,8 @@ export interface TestServerOptions {
   sweepIntervalMs?: number;
   /** How long a caller is remembered (0: asked of the database every time). */
   callerCacheTtlMs?: number;
+  /** Called with every SQL statement the server sends to its database. */
+  onStatement?: (sql: string) => void;
 }
 
 /**
@@ -115,7 +117,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   const shared = typeof options.database === "object" ? options.database : undefined;
   const kind = typeof options.database === "string" ? options.database : "pglite";
-  const database = shared ?? (await createTestDatabase(kind));
+  const database = shared ?? (await createTestDatabase(kind, { onStatement: options.onStatement }));
   const mock = createMockUpstream({ defaultTokenDelayMs: 2, ...options.mock });
   const { logLines } = options;
   const app = await buildApp({
