@@ -7,3 +7,4 @@ export * from "./panel.ts";
 export * from "./settings.ts";
 export * from "./shares.ts";
 export * from "./transformer.ts";
+export * from "./tree.ts";
