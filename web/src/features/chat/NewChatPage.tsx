@@ -1,25 +1,47 @@
 import { DEFAULT_SETTINGS, type FileRef } from "@parley/shared";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { navigate } from "../../app/router.tsx";
-import { useTRPC, useTRPCClient } from "../../trpc.ts";
+import { errorText } from "../../lib/errors.ts";
+import { useTRPC } from "../../trpc.ts";
 import { useConversationCache } from "../conversations/useConversationCache.ts";
+import type { followSend as FollowSendFn } from "../generations/followSend.ts";
+import type { GenerationStore } from "../generations/store.ts";
+import { ModelPicker } from "../models/ModelPicker.tsx";
 import { useSettings } from "../settings/useSettings.ts";
 import { Composer } from "./Composer.tsx";
-import { messageOf } from "./errors.ts";
-import { ModelPicker } from "./ModelPicker.tsx";
-import { draftMessage } from "./useChatActions.ts";
+import { draftMessage, hashesOf, newMessageId } from "./drafts.ts";
 
-/** `/`: an empty chat; the first message creates the conversation and opens it. */
+/** The answer streams (loaded with the first send: `/` itself stays light). */
+const loadGenerations = () =>
+  Promise.all([import("../generations/storeFor.ts"), import("../generations/followSend.ts")]);
+
+type FollowSend = typeof FollowSendFn;
+
+/** A first message that the server refused after its page had opened: shown again here. */
+let refused: { content: string; files: FileRef[]; error: string } | null = null;
+
+/**
+ * `/`: an empty chat. The first message creates the conversation and opens it with the message
+ * and its answer at once, the answer streaming while the send is on its way; a refused send
+ * comes back here with its text, files and reason, and leaves no empty conversation behind.
+ */
 export default function NewChatPage() {
   const trpc = useTRPC();
-  const client = useTRPCClient();
   const queryClient = useQueryClient();
   const cache = useConversationCache();
   const settings = useSettings().settings ?? DEFAULT_SETTINGS;
   const models = useQuery(trpc.models.list.queryOptions());
+  const create = useMutation(trpc.conversations.create.mutationOptions()).mutateAsync;
+  const remove = useMutation(trpc.conversations.delete.mutationOptions()).mutateAsync;
+  const send = useMutation(trpc.messages.send.mutationOptions()).mutateAsync;
   const [picked, setPicked] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [comeBack] = useState(() => {
+    const value = refused;
+    refused = null;
+    return value;
+  });
+  const [error, setError] = useState<string | null>(comeBack?.error ?? null);
 
   useEffect(() => {
     document.title = "New chat — Parley";
@@ -33,61 +55,78 @@ export default function NewChatPage() {
 
   const start = async (content: string, files: FileRef[] = []): Promise<boolean> => {
     setError(null);
-    let conversationId: string | undefined;
+    const generations = loadGenerations();
+    let conversationId: string;
+    let store: GenerationStore;
+    let followSend: FollowSend;
     try {
-      ({ conversationId } = await client.conversations.create.mutate(model ? { model } : {}));
-      const sent = await client.messages.send.mutate({
-        conversationId,
-        content,
-        mode: "new",
-        ...(files.length > 0 ? { files: files.map((file) => file.sha256) } : {}),
-      });
-      const now = new Date();
-      const userId = sent.userMessageId ?? "";
-      // Shown at once on the conversation's page; the refetch there replaces it.
-      queryClient.setQueryData(trpc.conversations.get.queryKey({ id: conversationId }), {
-        id: conversationId,
-        title: "",
-        model: model ?? "",
-        systemPrompt: settings.systemPrompt,
-        createdAt: now,
-        updatedAt: now,
-        messages: [
-          draftMessage({
-            id: userId,
-            conversationId,
-            parentId: null,
-            role: "user",
-            content,
-            files,
-          }),
-          draftMessage({
-            id: sent.assistantMessageId,
-            conversationId,
-            parentId: userId,
-            role: "assistant",
-            model: model ?? null,
-            interrupted: true,
-            generationId: sent.generationId,
-          }),
-        ],
-      });
-      void queryClient.invalidateQueries({
-        queryKey: trpc.conversations.get.queryKey({ id: conversationId }),
-        refetchType: "none",
-      });
-      void cache.refreshList();
-      void queryClient.invalidateQueries(trpc.auth.me.queryFilter());
-      navigate(`/c/${conversationId}`);
-      return true;
+      const [created, [{ generationStoreFor }, followed]] = await Promise.all([
+        create(model ? { model } : {}),
+        generations,
+      ]);
+      conversationId = created.conversationId;
+      store = generationStoreFor(queryClient, trpc, cache);
+      followSend = followed.followSend;
     } catch (cause) {
-      setError(messageOf(cause));
-      // The message was refused (a limit…): do not leave an empty conversation behind.
-      if (conversationId) {
-        void client.conversations.delete.mutate({ id: conversationId }).catch(() => {});
-      }
+      setError(errorText(cause));
       return false;
     }
+    const queryKey = trpc.conversations.get.queryKey({ id: conversationId });
+    const questionId = `draft-${newMessageId()}`;
+    const answerId = newMessageId();
+    const now = new Date();
+    // Shown at once on the conversation's page; the refetch once the send has returned
+    // replaces it (until then it is fresh, so the page does not ask for it).
+    queryClient.setQueryData(queryKey, {
+      id: conversationId,
+      title: "",
+      model: model ?? "",
+      systemPrompt: settings.systemPrompt,
+      createdAt: now,
+      updatedAt: now,
+      messages: [
+        draftMessage({
+          id: questionId,
+          conversationId,
+          parentId: null,
+          role: "user",
+          content,
+          files,
+        }),
+        draftMessage({
+          id: answerId,
+          conversationId,
+          parentId: questionId,
+          role: "assistant",
+          model: model ?? null,
+          interrupted: true,
+        }),
+      ],
+    });
+    const sending = followSend(
+      store,
+      send,
+      { conversationId, content, mode: "new", ...hashesOf(files) },
+      { messageId: answerId },
+    );
+    navigate(`/c/${conversationId}`);
+    sending.then(
+      () => {
+        void queryClient.invalidateQueries({ queryKey });
+        void cache.refreshList();
+        void queryClient.invalidateQueries(trpc.auth.me.queryFilter());
+      },
+      (cause: unknown) => {
+        // The message was refused (a limit…): no empty conversation stays behind.
+        cache.remove(conversationId);
+        void remove({ id: conversationId }).catch(() => {});
+        if (window.location.pathname === `/c/${conversationId}`) {
+          refused = { content, files, error: errorText(cause) };
+          navigate("/", { replace: true });
+        }
+      },
+    );
+    return true;
   };
 
   return (
@@ -114,6 +153,7 @@ export default function NewChatPage() {
           sendKey={settings.sendKey}
           running={false}
           onStop={() => {}}
+          initial={comeBack ?? undefined}
           autoFocus
         />
       </div>

@@ -1,0 +1,33 @@
+// What a send shows before the server has answered: its messages as drafts.
+
+import type { FileRef, Message, SendMessageInput } from "@parley/shared";
+
+/** A message as the server will have stored it, to show before the conversation refetches. */
+export function draftMessage(
+  fields: Pick<Message, "id" | "conversationId" | "parentId" | "role"> & Partial<Message>,
+): Message {
+  const now = new Date();
+  return {
+    content: "",
+    reasoning: "",
+    interrupted: false,
+    error: null,
+    model: null,
+    parameters: null,
+    usage: null,
+    timeToFirstTokenMs: null,
+    generationId: null,
+    files: [],
+    createdAt: now,
+    updatedAt: now,
+    ...fields,
+  };
+}
+
+/** A new id for an answer (the server takes the client's) or for a question's draft. */
+export const newMessageId = () => crypto.randomUUID();
+
+/** The `files` of a send: omitted when there are none. */
+export function hashesOf(files: readonly FileRef[]): Pick<SendMessageInput, "files"> {
+  return files.length > 0 ? { files: files.map((file) => file.sha256) } : {};
+}
