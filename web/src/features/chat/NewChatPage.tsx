@@ -1,6 +1,6 @@
 import { DEFAULT_SETTINGS, type FileRef } from "@parley/shared";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useEffect, useState, useSyncExternalStore } from "react";
 import { navigate } from "../../app/router.tsx";
 import { errorText } from "../../lib/errors.ts";
 import { useTRPC } from "../../trpc.ts";
@@ -19,7 +19,26 @@ const loadGenerations = () =>
 type FollowSend = typeof FollowSendFn;
 
 /** A first message that the server refused after its page had opened: shown again here. */
-let refused: { content: string; files: FileRef[]; error: string } | null = null;
+interface Refused {
+  /** Tells one refusal from the next (the composer starts again with each). */
+  id: number;
+  content: string;
+  files: FileRef[];
+  error: string;
+}
+
+// The page may have been left (and come back to), or never have gone (the conversation's page
+// was still loading): either way it shows the refusal, through this.
+let refused: Refused | null = null;
+const refusedListeners = new Set<() => void>();
+function setRefused(value: Refused | null) {
+  refused = value;
+  for (const listener of refusedListeners) listener();
+}
+function onRefused(listener: () => void) {
+  refusedListeners.add(listener);
+  return () => refusedListeners.delete(listener);
+}
 
 /**
  * `/`: an empty chat. The first message creates the conversation and opens it with the message
@@ -36,15 +55,13 @@ export default function NewChatPage() {
   const remove = useMutation(trpc.conversations.delete.mutationOptions()).mutateAsync;
   const send = useMutation(trpc.messages.send.mutationOptions()).mutateAsync;
   const [picked, setPicked] = useState<string | null>(null);
-  const [comeBack] = useState(() => {
-    const value = refused;
-    refused = null;
-    return value;
-  });
-  const [error, setError] = useState<string | null>(comeBack?.error ?? null);
+  const comeBack = useSyncExternalStore(onRefused, () => refused);
+  const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
     document.title = "New chat — Parley";
+    // Shown once: a later visit starts empty.
+    return () => setRefused(null);
   }, []);
 
   const configured = models.data?.models ?? [];
@@ -55,6 +72,7 @@ export default function NewChatPage() {
 
   const start = async (content: string, files: FileRef[] = []): Promise<boolean> => {
     setError(null);
+    setRefused(null);
     const generations = loadGenerations();
     let conversationId: string;
     let store: GenerationStore;
@@ -121,7 +139,7 @@ export default function NewChatPage() {
         cache.remove(conversationId);
         void remove({ id: conversationId }).catch(() => {});
         if (window.location.pathname === `/c/${conversationId}`) {
-          refused = { content, files, error: errorText(cause) };
+          setRefused({ id: Date.now(), content, files, error: errorText(cause) });
           navigate("/", { replace: true });
         }
       },
@@ -143,12 +161,13 @@ export default function NewChatPage() {
         </div>
       </div>
       <div className="composer-area">
-        {error && (
+        {(error ?? comeBack?.error) && (
           <p role="alert" className="error composer-error">
-            {error}
+            {error ?? comeBack?.error}
           </p>
         )}
         <Composer
+          key={comeBack?.id ?? 0}
           onSend={start}
           sendKey={settings.sendKey}
           running={false}
