@@ -54,8 +54,8 @@ function watchSends(page: Page) {
 
 describe.skipIf(skipBrowserTests)("sending in Chromium", () => {
   const app = useChatApp({
-    // Two messages a minute: the third send is refused.
-    server: { env: { RATE_LIMIT_MESSAGES_PER_MINUTE: "2" } },
+    // Three messages a minute: the fourth send is refused.
+    server: { env: { RATE_LIMIT_MESSAGES_PER_MINUTE: "3" } },
   });
 
   it("opens the answer's stream by its id before the send has returned", async () => {
@@ -84,6 +84,16 @@ describe.skipIf(skipBrowserTests)("sending in Chromium", () => {
     expect(shown).toEqual(watched.sends.map((sent) => sent.input.assistantMessageId));
   });
 
+  it("stops an answer the moment it is sent, its send still on its way or not", async () => {
+    const { page } = app;
+    screenshotOnFailure(() => page, "chat-send-stop");
+    await send(page, "Count slowly [[mock tokens=400 delay=20]]");
+    // Esc stops the answer being written, as soon as it shows.
+    await expect.poll(() => answers(page).count()).toBe(3);
+    await page.keyboard.press("Escape");
+    expect(await answerSettled(page)).toBe("interrupted");
+  });
+
   it("takes a refused message's drafts away, says why, and keeps its text", async () => {
     const { page } = app;
     screenshotOnFailure(() => page, "chat-send-refused");
@@ -92,8 +102,8 @@ describe.skipIf(skipBrowserTests)("sending in Chromium", () => {
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/\S/);
     expect(await composer(page).inputValue()).toBe("One too many");
-    await expect.poll(() => answers(page).count()).toBe(2);
-    expect(await page.getByRole("article", { name: "Your message" }).count()).toBe(2);
+    await expect.poll(() => answers(page).count()).toBe(3);
+    expect(await page.getByRole("article", { name: "Your message" }).count()).toBe(3);
   });
 
   it("brings a refused first message back to the new chat, leaving no empty conversation", async () => {
