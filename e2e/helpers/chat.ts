@@ -70,6 +70,10 @@ export function watchErrors(page: Page, errors: string[]) {
 export async function guestClient(app: ChatApp): Promise<Client> {
   await app.page.goto(app.server.url);
   await composer(app.page).waitFor();
+  // The page becomes a guest with its first call (settings.get), which may still be on its way.
+  await expect
+    .poll(async () => (await app.context.cookies(app.server.url)).length)
+    .toBeGreaterThan(0);
   return clientLike(app.context, app.server);
 }
 
