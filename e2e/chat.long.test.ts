@@ -141,7 +141,12 @@ function watchOpening(lastId: string) {
 }
 
 describe.skipIf(skipBrowserTests)("a conversation of a thousand messages", () => {
-  const app = useChatApp({ timeout: 15_000 });
+  const app = useChatApp({
+    timeout: 15_000,
+    // The mock reads a prompt of a thousand messages before its first token: on a busy machine
+    // that can take longer than the tests' usual 0.3 s of upstream silence.
+    server: { chat: { idleTimeoutMs: 10_000 } },
+  });
   let client: Client;
   let conversationId = "";
   let ids: string[] = [];
@@ -245,7 +250,10 @@ describe.skipIf(skipBrowserTests)("a conversation of a thousand messages", () =>
     await page.getByText("The end: the shoebill").waitFor();
 
     await send(page, "One more about egrets [[mock tokens=200 delay=5]]");
-    await page.getByText("One more about egrets").waitFor();
+    await page
+      .getByRole("article", { name: "Your message" })
+      .filter({ hasText: "One more about egrets" })
+      .waitFor();
     await expect.poll(() => answers(page).last().getAttribute("data-status")).toBe("streaming");
     expect(await answerSettled(page)).toBe("done");
     expect(await answers(page).last().textContent()).not.toContain("The end: the shoebill");

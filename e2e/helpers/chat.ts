@@ -70,10 +70,12 @@ export function watchErrors(page: Page, errors: string[]) {
 export async function guestClient(app: ChatApp): Promise<Client> {
   await app.page.goto(app.server.url);
   await composer(app.page).waitFor();
-  // The page becomes a guest with its first call (settings.get), which may still be on its way.
-  await expect
-    .poll(async () => (await app.context.cookies(app.server.url)).length)
-    .toBeGreaterThan(0);
+  // The page becomes a guest with its first call (settings.get), which may still be on its way
+  // (polled by hand: this also runs in beforeAll, where expect.poll cannot).
+  for (let waited = 0; (await app.context.cookies(app.server.url)).length === 0; waited += 50) {
+    if (waited > 10_000) throw new Error("the page never became a guest");
+    await app.page.waitForTimeout(50);
+  }
   return clientLike(app.context, app.server);
 }
 

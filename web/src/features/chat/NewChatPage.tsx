@@ -10,7 +10,7 @@ import type { GenerationStore } from "../generations/store.ts";
 import { ModelPicker } from "../models/ModelPicker.tsx";
 import { useSettings } from "../settings/useSettings.ts";
 import { Composer } from "./Composer.tsx";
-import { draftMessage, hashesOf, newMessageId } from "./drafts.ts";
+import { draftMessage, hashesOf, newDraftId, newMessageId } from "./drafts.ts";
 
 /** The answer streams (loaded with the first send: `/` itself stays light). */
 const loadGenerations = () =>
@@ -90,7 +90,7 @@ export default function NewChatPage() {
       return false;
     }
     const queryKey = trpc.conversations.get.queryKey({ id: conversationId });
-    const questionId = `draft-${newMessageId()}`;
+    const questionId = newDraftId();
     const answerId = newMessageId();
     const now = new Date();
     // Shown at once on the conversation's page; the refetch once the send has returned

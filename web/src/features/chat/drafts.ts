@@ -24,8 +24,11 @@ export function draftMessage(
   };
 }
 
-/** A new id for an answer (the server takes the client's) or for a question's draft. */
+/** A new answer's id: the server takes the client's (messages.send's assistantMessageId). */
 export const newMessageId = () => crypto.randomUUID();
+
+/** A question's id until the server's comes back with the send. */
+export const newDraftId = () => `draft-${crypto.randomUUID()}`;
 
 /** The `files` of a send: omitted when there are none. */
 export function hashesOf(files: readonly FileRef[]): Pick<SendMessageInput, "files"> {

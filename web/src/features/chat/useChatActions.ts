@@ -1,21 +1,21 @@
-import type {
-  Conversation,
-  FileRef,
-  Message,
-  SendMessageInput,
-  SendMessageOutput,
+import {
+  buildTree,
+  type Conversation,
+  type FileRef,
+  type Message,
+  type SendMessageInput,
+  type SendMessageOutput,
+  subtree,
 } from "@parley/shared";
-import { buildTree, subtree } from "@parley/shared";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useRef } from "react";
 import { useTRPC } from "../../trpc.ts";
 import { useConversationCache } from "../conversations/useConversationCache.ts";
 import { followSend } from "../generations/followSend.ts";
 import { useGenerationStore } from "../generations/useGenerations.ts";
-import type { BranchChoice, Choose } from "../transcript/branches.ts";
-import { ROOT } from "../transcript/branches.ts";
+import { type BranchChoice, type Choose, ROOT } from "../transcript/branches.ts";
 import type { MessageActions } from "../transcript/MessageView.tsx";
-import { draftMessage, hashesOf, newMessageId } from "./drafts.ts";
+import { draftMessage, hashesOf, newDraftId, newMessageId } from "./drafts.ts";
 
 /** What a send shows at once: messages added and fork choices made, undone if it fails. */
 interface Drafts {
@@ -70,6 +70,8 @@ export function useChatActions(
       baseText = "",
     ): Promise<SendMessageOutput> => {
       const { add = [], change, picks = [] } = drafts;
+      // A refetch already on its way would land after the drafts and wipe them.
+      await queryClient.cancelQueries({ queryKey });
       const previousPicks = picks.map(([parentId]): [string | null, string | undefined] => [
         parentId,
         choiceRef.current[parentId ?? ROOT],
@@ -110,6 +112,8 @@ export function useChatActions(
           real(parentId),
           real(childId) ?? childId,
         ]),
+        // The draft's own choice goes with it.
+        ...(draftQuestion ? [[draftQuestion, undefined] as [string, undefined]] : []),
       );
       settle();
       return result;
@@ -117,7 +121,7 @@ export function useChatActions(
 
     /** A question `content` under `parentId` and its answer, as drafts. */
     const question = (parentId: string | null, content: string, files: readonly FileRef[]) => {
-      const questionId = `draft-${newMessageId()}`;
+      const questionId = newDraftId();
       const answerId = newMessageId();
       return {
         answerId,
@@ -198,6 +202,7 @@ export function useChatActions(
       },
       /** Deletes `message` and everything below it. */
       async deleteBranch(message: Message) {
+        await queryClient.cancelQueries({ queryKey });
         edit((messages) => {
           const gone = new Set(subtree(buildTree(messages), message.id).map((each) => each.id));
           return messages.filter((each) => !gone.has(each.id));

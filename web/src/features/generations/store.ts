@@ -59,6 +59,8 @@ interface Entry {
   subscription: { unsubscribe(): void } | null;
   /** The generation of the send starting this answer, until the send returns (null: it failed). */
   sending: Promise<string | null> | null;
+  /** The generation being followed, once known (from the send, or the saved message). */
+  generationId: string | null;
   /** Until the send returns, events may be an earlier generation's (a continue): kept, not shown. */
   held: boolean;
   /** The text the answer started from (a continued answer's). */
@@ -99,6 +101,7 @@ export function createGenerationStore(options: GenerationStoreOptions) {
       users: 0,
       subscription: null,
       sending: null,
+      generationId: stream.generationId,
       held: false,
       baseText: stream.text,
       endReported: false,
@@ -115,7 +118,10 @@ export function createGenerationStore(options: GenerationStoreOptions) {
   const current = (entry: Entry) => entries.get(entry.messageId) === entry;
 
   function open(entry: Entry, input: GenerationStreamInput) {
-    entry.subscription?.unsubscribe();
+    // Detached first: an unsubscribed stream may still call onComplete, which must not count.
+    const previous = entry.subscription;
+    entry.subscription = null;
+    previous?.unsubscribe();
     const subscription = options.open(input, {
       onData(event) {
         if (!listening()) return;
@@ -233,11 +239,14 @@ export function createGenerationStore(options: GenerationStoreOptions) {
   function confirm(entry: Entry, generationId: string) {
     entry.held = false;
     entry.sending = null;
+    entry.generationId = generationId;
     const seen = entry.stream.generationId;
     if (seen !== generationId && (seen !== null || ENDED.has(entry.stream.status))) {
       // What came was an earlier generation's (the last one of a continued answer), or the
       // stream gave up waiting: follow the send's generation from its start.
       entry.stream = initialStream({ text: entry.baseText });
+      entry.shown = entry.baseText.length;
+      entry.endReported = false;
       open(entry, { generationId });
     }
     persist(entry);
@@ -290,6 +299,7 @@ export function createGenerationStore(options: GenerationStoreOptions) {
         if (generationId === null) return () => {};
         const saved = readSnapshot(generationId);
         entry = create(messageId, conversationId, initialStream(saved));
+        entry.generationId = generationId;
         open(entry, { generationId, lastEventId: saved?.lastEventId ?? null });
       }
       return retain(entry);
@@ -327,7 +337,7 @@ export function createGenerationStore(options: GenerationStoreOptions) {
     async generationOf(messageId: string): Promise<string | null> {
       const entry = entries.get(messageId);
       if (!entry) return null;
-      return entry.sending ?? entry.stream.generationId;
+      return entry.sending ?? entry.generationId ?? entry.stream.generationId;
     },
   };
 }
