@@ -11,3 +11,4 @@ export * from "./shares.ts";
 export * from "./text.ts";
 export * from "./tools.ts";
 export * from "./transformer.ts";
+export * from "./tree.ts";

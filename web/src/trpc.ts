@@ -11,7 +11,10 @@ import {
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import { sessionFirstLink } from "./lib/sessionFirstLink.ts";
 
-export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
+export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
+
+/** The typed query and mutation options of every procedure (what `useTRPC()` returns). */
+export type Trpc = ReturnType<typeof useTRPC>;
 
 /** Same origin in production (the server serves the SPA) and in dev (Vite proxies /trpc). */
 const url = "/trpc";

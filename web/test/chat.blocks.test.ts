@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allBlocks, EMPTY_SPLIT, splitBlocks } from "../src/features/chat/markdown/blocks.ts";
+import { allBlocks, EMPTY_SPLIT, splitBlocks } from "../src/features/transcript/markdown/blocks.ts";
 
 const DOCUMENT = [
   "# Title",

@@ -5,6 +5,7 @@
 import {
   ConversationsListInput,
   CreateTokenInput,
+  GenerationIdInput,
   GenerationStreamInput,
   type JsonSchema,
   ModelsListInput,
@@ -65,7 +66,9 @@ const CASES: [string, ZodLike, unknown[]][] = [
       { generationId: "g", lastEventId: null },
       { generationId: "g", lastEventId: "g:3" },
       { generationId: "g", lastEventId: 3 },
-      { lastEventId: "g:3" },
+      // "generationId or messageId" is a refinement JSON Schema cannot say: not sampled.
+      { messageId: "m1", lastEventId: "g:3" },
+      { messageId: 7 },
     ],
   ],
   [
@@ -136,8 +139,8 @@ describe("the panel's validator", () => {
 
 describe("the panel's form model", () => {
   it("starts from the required fields and the defaults", () => {
-    const stream = jsonSchemaOf(GenerationStreamInput);
-    expect(initialValue(stream, stream)).toEqual({ generationId: "" });
+    const stop = jsonSchemaOf(GenerationIdInput);
+    expect(initialValue(stop, stop)).toEqual({ generationId: "" });
     const list = jsonSchemaOf(ModelsListInput);
     expect(initialValue(list, list)).toEqual({});
     expect(shapeOf(list, list)).toMatchObject({ kind: "object" });

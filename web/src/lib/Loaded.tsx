@@ -1,5 +1,6 @@
 import type { UseQueryResult } from "@tanstack/react-query";
 import type { ReactNode } from "react";
+import { errorText } from "./errors.ts";
 
 /** A query's data once it is there; until then "Loading…", or why it failed and a way to retry. */
 export function Loaded<T>(props: {
@@ -22,7 +23,7 @@ export function Loaded<T>(props: {
     return (
       <div role="alert" className="error">
         <p>
-          {props.failure}: {query.error.message}
+          {props.failure}: {errorText(query.error)}
         </p>
         <button type="button" onClick={() => query.refetch()}>
           Retry

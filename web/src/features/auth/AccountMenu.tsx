@@ -6,6 +6,7 @@ import { useMe } from "./useMe.ts";
 import { useSignOut } from "./useSignOut.ts";
 import "../settings/forms.css";
 import "./auth.css";
+import { errorText } from "../../lib/errors.ts";
 
 /**
  * The header's account corner: for an account, a disclosure with its email, links to settings,
@@ -77,7 +78,7 @@ function AccountDisclosure({ label }: { label: string }) {
           </ul>
           {signOut.error && (
             <p role="alert" className="form-error">
-              Could not sign out: {signOut.error.message}
+              Could not sign out: {errorText(signOut.error)}
             </p>
           )}
           <button

@@ -8,6 +8,7 @@ import { SignedInOnly } from "./SignedInOnly.tsx";
 import { useSignOut } from "./useSignOut.ts";
 import "../settings/forms.css";
 import "./auth.css";
+import { errorText } from "../../lib/errors.ts";
 
 /** /account/sessions: where this account is signed in, and a way to end any of it. */
 export default function SessionsPage() {
@@ -53,7 +54,7 @@ function SessionList() {
           <>
             {error && (
               <p role="alert" className="form-alert">
-                Could not revoke the session: {error.message}
+                Could not revoke the session: {errorText(error)}
               </p>
             )}
             <ul className="section-list" aria-label="Sessions">

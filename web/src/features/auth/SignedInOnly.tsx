@@ -1,6 +1,7 @@
 import type { PublicUser } from "@parley/shared";
 import type { ReactNode } from "react";
 import { Link } from "../../app/router.tsx";
+import { errorText } from "../../lib/errors.ts";
 import { useAuthPath } from "./navigation.ts";
 import { useMe } from "./useMe.ts";
 
@@ -18,7 +19,7 @@ export function SignedInOnly(props: { what: string; children(user: PublicUser): 
   if (me.isError) {
     return (
       <div role="alert" className="error">
-        <p>Could not check who you are: {me.error.message}</p>
+        <p>Could not check who you are: {errorText(me.error)}</p>
         <button type="button" onClick={() => me.refetch()}>
           Retry
         </button>

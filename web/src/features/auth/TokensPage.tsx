@@ -1,9 +1,9 @@
 import type { ApiTokenInfo, CreateTokenOutput } from "@parley/shared";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
+import { ConfirmDialog, useConfirmedMutation } from "../../lib/ConfirmDialog.tsx";
 import { Loaded } from "../../lib/Loaded.tsx";
 import { useTRPC } from "../../trpc.ts";
-import { ConfirmDialog, useConfirmedMutation } from "../settings/ConfirmDialog.tsx";
 import { formatDate, formatDateTime, isoDate } from "./dates.ts";
 import { formErrors } from "./formErrors.ts";
 import { SignedInOnly } from "./SignedInOnly.tsx";

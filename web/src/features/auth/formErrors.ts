@@ -1,10 +1,6 @@
-/** The parts of a tRPC client error a form reads (see errorFormatter in server/src/trpc/init.ts). */
-export interface ErrorLike {
-  message: string;
-  data?: {
-    zodIssues?: readonly { path: readonly PropertyKey[]; message: string; code?: string }[] | null;
-  } | null;
-}
+import { type ErrorLike, errorText } from "../../lib/errors.ts";
+
+export type { ErrorLike };
 
 export interface FormErrors {
   /** What to say above the form. */
@@ -33,10 +29,7 @@ export function formErrors(error: ErrorLike | null | undefined): FormErrors {
     }
     return { form: form ?? "Check the highlighted fields.", fields };
   }
-  if (error.data === undefined || error.message === "Failed to fetch") {
-    return { form: "Could not reach the server. Check your connection and try again.", fields: {} };
-  }
-  return { form: error.message, fields: {} };
+  return { form: errorText(error), fields: {} };
 }
 
 /** Zod's own wording for an empty required string is for developers; say it plainly. */

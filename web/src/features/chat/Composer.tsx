@@ -1,16 +1,10 @@
 import type { FileRef, SendKey } from "@parley/shared";
 import { type KeyboardEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { FOCUS_COMPOSER } from "../../lib/events.ts";
-import { AttachButton, AttachmentTray } from "./attachments/AttachmentTray.tsx";
-import { useAttachments } from "./attachments/useAttachments.ts";
-import { pastedFiles, useFileDrop } from "./attachments/useFileDrop.ts";
-
-/** Whether this key press sends, given the send-key setting. */
-export function isSendKey(event: KeyboardEvent, sendKey: SendKey): boolean {
-  if (event.key !== "Enter" || event.nativeEvent.isComposing) return false;
-  const mod = event.ctrlKey || event.metaKey;
-  return sendKey === "mod-enter" ? mod : !event.shiftKey && !event.altKey;
-}
+import { isSendKey } from "../../lib/sendKey.ts";
+import { AttachButton, AttachmentTray } from "../attachments/AttachmentTray.tsx";
+import { useAttachments } from "../attachments/useAttachments.ts";
+import { pastedFiles, useFileDrop } from "../attachments/useFileDrop.ts";
 
 /** The message input: sends with the send key, or stops the running answer. */
 export function Composer(props: {
@@ -27,13 +21,15 @@ export function Composer(props: {
   placeholder?: string;
   /** The tools menu, when tools can be chosen here. */
   toolsMenu?: ReactNode;
+  /** What the input starts with (a message to send again). */
+  initial?: { content: string; files: readonly FileRef[] };
 }) {
   const { onSend, sendKey, running, onStop, onEditLast, disabled, autoFocus, placeholder } = props;
-  const [text, setText] = useState("");
+  const [text, setText] = useState(props.initial?.content ?? "");
   const [sending, setSending] = useState(false);
   const input = useRef<HTMLTextAreaElement>(null);
   const hintId = useId();
-  const attachments = useAttachments();
+  const attachments = useAttachments(props.initial?.files);
   const drop = useFileDrop(attachments.add);
 
   useEffect(() => {

@@ -1,22 +1,24 @@
-import { DEFAULT_SETTINGS, type FileRef, type Message } from "@parley/shared";
+import { buildTree, DEFAULT_SETTINGS, type FileRef, type Message } from "@parley/shared";
 import { useQuery } from "@tanstack/react-query";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
 import { Link, useRouteParams } from "../../app/router.tsx";
+import { errorCode, errorText } from "../../lib/errors.ts";
 import { useTRPC } from "../../trpc.ts";
 import { useActiveGenerations } from "../conversations/activeGenerations.tsx";
 import { titleOf } from "../conversations/groups.ts";
-import { useConversationCache } from "../conversations/useConversationCache.ts";
 import { ExportMenu } from "../exchange/ExportMenu.tsx";
+import { ENDED } from "../generations/applyEvent.ts";
+import { isWriting } from "../generations/store.ts";
+import { useFollowAnswers, useGenerationStore } from "../generations/useGenerations.ts";
+import { ModelPicker } from "../models/ModelPicker.tsx";
 import { useSettings } from "../settings/useSettings.ts";
 import { ShareButton } from "../shares/ShareButton.tsx";
 import { ToolsMenu, useToolsAvailable } from "../tools/ToolsMenu.tsx";
+import { shownPath, useBranchChoice } from "../transcript/branches.ts";
+import { MessageList, type MessageListHandle } from "../transcript/MessageList.tsx";
+import { useAutoScroll } from "../transcript/useAutoScroll.ts";
 import { Composer } from "./Composer.tsx";
-import { messageOf } from "./errors.ts";
-import { MessageList } from "./MessageList.tsx";
-import { ModelPicker } from "./ModelPicker.tsx";
 import { SystemPromptDialog } from "./SystemPromptDialog.tsx";
-import { buildTree, shownPath, useBranchChoice } from "./tree.ts";
-import { useAutoScroll } from "./useAutoScroll.ts";
 import { useChatActions } from "./useChatActions.ts";
 import { useOpenAtMessage } from "./useOpenAtMessage.ts";
 
@@ -32,23 +34,37 @@ function ConversationView({ conversationId }: { conversationId: string }) {
   const settings = useSettings().settings ?? DEFAULT_SETTINGS;
   const query = useQuery(trpc.conversations.get.queryOptions({ id: conversationId }));
   const conversation = query.data;
-  const { choice, choose } = useBranchChoice(conversationId);
-  const actions = useChatActions(conversation, choose);
-  const cache = useConversationCache();
+  const branches = useBranchChoice(conversationId);
+  const { choice, choose } = branches;
+  const actions = useChatActions(conversation, branches);
+  const store = useGenerationStore();
 
   const tree = useMemo(() => buildTree(conversation?.messages ?? []), [conversation]);
   const path = useMemo(() => shownPath(tree, choice), [tree, choice]);
 
-  // Generations whose stream has ended here, though the refetched message may still name them.
-  const [ended, setEnded] = useState<ReadonlySet<string>>(() => new Set());
-  const running = path.find(
-    (message) => message.generationId !== null && !ended.has(message.generationId),
+  // The answers on the path being written (or sent) stream while the page shows them.
+  const answers = useMemo(() => path.filter((message) => message.role === "assistant"), [path]);
+  useFollowAnswers(conversationId, answers);
+  // Re-rendered when an answer starts or ends, not on every word.
+  const runningId = useSyncExternalStore(
+    store.subscribe,
+    () => answers.find((answer) => isWriting(answer, store.get(answer.id)))?.id,
   );
-  const endedOnPath = path.some(
-    (message) => message.generationId && ended.has(message.generationId),
+  const running = runningId === undefined ? undefined : tree.byId.get(runningId);
+
+  // An answer whose stream ended here while the refetched message still names its generation
+  // (the server forgets it a moment after its last event): ask again shortly.
+  const endedOnPath = useSyncExternalStore(store.subscribe, () =>
+    answers.some((answer) => {
+      const live = store.get(answer.id);
+      return (
+        answer.generationId !== null &&
+        live?.generationId === answer.generationId &&
+        ENDED.has(live.status)
+      );
+    }),
   );
   useEffect(() => {
-    // The server forgets a generation a moment after its last event: ask again shortly.
     if (!endedOnPath) return;
     const timer = window.setTimeout(() => void actions.refresh(), 250);
     return () => window.clearTimeout(timer);
@@ -63,10 +79,13 @@ function ConversationView({ conversationId }: { conversationId: string }) {
   useEffect(() => {
     const unknown = active.some(
       (generation) =>
-        generation.conversationId === conversationId && !known.current.has(generation.generationId),
+        generation.conversationId === conversationId &&
+        !known.current.has(generation.generationId) &&
+        // Not one this tab is sending (its message is a draft until the send returns).
+        store.get(generation.messageId) === undefined,
     );
     if (unknown) void actions.refresh();
-  }, [active, conversationId, actions]);
+  }, [active, conversationId, actions, store]);
 
   const title = conversation ? titleOf(conversation) : "Conversation";
   useEffect(() => {
@@ -78,9 +97,8 @@ function ConversationView({ conversationId }: { conversationId: string }) {
   const [editingPrompt, setEditingPrompt] = useState(false);
 
   const stop = useCallback(() => {
-    const generationId = running?.generationId;
-    if (generationId) void actions.stop(generationId).catch((e) => setFailure(messageOf(e)));
-  }, [running, actions]);
+    if (runningId) void actions.stop(runningId).catch((e) => setFailure(errorText(e)));
+  }, [runningId, actions]);
 
   // Esc stops the answer being written (unless a dialog or an editor wants the key).
   useEffect(() => {
@@ -95,28 +113,17 @@ function ConversationView({ conversationId }: { conversationId: string }) {
     return () => window.removeEventListener("keydown", onKeyDown);
   }, [running, stop]);
 
-  const onTitle = useCallback(
-    (newTitle: string) => cache.setTitle(conversationId, newTitle),
-    [cache, conversationId],
-  );
-  const onEnded = useCallback(
-    (generationId: string) => {
-      setEnded((current) => new Set(current).add(generationId));
-      void actions.refresh();
-      void cache.refreshList();
-    },
-    [actions, cache],
-  );
   const onSelectBranch = useCallback(
-    (message: Message) => choose([message.parentId, message.id]),
-    [choose],
+    (message: Message) => choose([tree.parentOf(message.id), message.id]),
+    [choose, tree],
   );
 
   const scroller = useRef<HTMLDivElement>(null);
   const content = useRef<HTMLDivElement>(null);
+  const list = useRef<MessageListHandle>(null);
   const { following, jumpToLatest } = useAutoScroll(scroller, content);
   // ?m=<messageId> (a search result): its branch, scrolled to.
-  useOpenAtMessage({ tree, path, choose, scroller });
+  useOpenAtMessage({ tree, path, choose, list });
 
   const last = path.at(-1);
   const lastUser = path.findLast((message) => message.role === "user");
@@ -139,7 +146,7 @@ function ConversationView({ conversationId }: { conversationId: string }) {
       await actions.sendNew(text, last?.id ?? null, files, toolsAvailable ? picked : undefined);
       return true;
     } catch (cause) {
-      setFailure(messageOf(cause));
+      setFailure(errorText(cause));
       return false;
     }
   };
@@ -155,7 +162,7 @@ function ConversationView({ conversationId }: { conversationId: string }) {
             <ModelPicker
               value={conversation.model}
               onChange={(model) =>
-                void actions.setModel(model).catch((e) => setFailure(messageOf(e)))
+                void actions.setModel(model).catch((e) => setFailure(errorText(e)))
               }
             />
             <button
@@ -181,9 +188,9 @@ function ConversationView({ conversationId }: { conversationId: string }) {
           ) : query.isError ? (
             <div className="error" role="alert">
               <p>
-                {query.error.data?.code === "NOT_FOUND"
+                {errorCode(query.error) === "NOT_FOUND"
                   ? "This conversation does not exist, or was deleted."
-                  : `Could not load this conversation: ${query.error.message}`}
+                  : `Could not load this conversation: ${errorText(query.error)}`}
               </p>
               <Link to="/">Start a new chat</Link>
             </div>
@@ -191,6 +198,9 @@ function ConversationView({ conversationId }: { conversationId: string }) {
             <MessageList
               tree={tree}
               path={path}
+              scroller={scroller}
+              startAtEnd
+              handle={list}
               onSelectBranch={onSelectBranch}
               busy={busy}
               actions={actions}
@@ -198,10 +208,7 @@ function ConversationView({ conversationId }: { conversationId: string }) {
               editingId={editingId}
               onEditing={setEditingId}
               sendKey={settings.sendKey}
-              smoothing={settings.streamingSmoothing}
               showReasoning={settings.showReasoning}
-              onTitle={onTitle}
-              onEnded={onEnded}
             />
           )}
         </div>

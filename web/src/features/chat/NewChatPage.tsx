@@ -1,29 +1,68 @@
 import { DEFAULT_SETTINGS, type FileRef } from "@parley/shared";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState, useSyncExternalStore } from "react";
 import { navigate } from "../../app/router.tsx";
-import { useTRPC, useTRPCClient } from "../../trpc.ts";
+import { errorText } from "../../lib/errors.ts";
+import { useTRPC } from "../../trpc.ts";
 import { useConversationCache } from "../conversations/useConversationCache.ts";
+import type { followSend as FollowSendFn } from "../generations/followSend.ts";
+import type { GenerationStore } from "../generations/store.ts";
+import { ModelPicker } from "../models/ModelPicker.tsx";
 import { useSettings } from "../settings/useSettings.ts";
 import { ToolsMenu, useToolsAvailable } from "../tools/ToolsMenu.tsx";
 import { Composer } from "./Composer.tsx";
-import { messageOf } from "./errors.ts";
-import { ModelPicker } from "./ModelPicker.tsx";
-import { draftMessage } from "./useChatActions.ts";
+import { draftMessage, hashesOf, newDraftId, newMessageId } from "./drafts.ts";
 
-/** `/`: an empty chat; the first message creates the conversation and opens it. */
+/** The answer streams (loaded with the first send: `/` itself stays light). */
+const loadGenerations = () =>
+  Promise.all([import("../generations/storeFor.ts"), import("../generations/followSend.ts")]);
+
+type FollowSend = typeof FollowSendFn;
+
+/** A first message that the server refused after its page had opened: shown again here. */
+interface Refused {
+  /** Tells one refusal from the next (the composer starts again with each). */
+  id: number;
+  content: string;
+  files: FileRef[];
+  error: string;
+}
+
+// The page may have been left (and come back to), or never have gone (the conversation's page
+// was still loading): either way it shows the refusal, through this.
+let refused: Refused | null = null;
+const refusedListeners = new Set<() => void>();
+function setRefused(value: Refused | null) {
+  refused = value;
+  for (const listener of refusedListeners) listener();
+}
+function onRefused(listener: () => void) {
+  refusedListeners.add(listener);
+  return () => refusedListeners.delete(listener);
+}
+
+/**
+ * `/`: an empty chat. The first message creates the conversation and opens it with the message
+ * and its answer at once, the answer streaming while the send is on its way; a refused send
+ * comes back here with its text, files and reason, and leaves no empty conversation behind.
+ */
 export default function NewChatPage() {
   const trpc = useTRPC();
-  const client = useTRPCClient();
   const queryClient = useQueryClient();
   const cache = useConversationCache();
   const settings = useSettings().settings ?? DEFAULT_SETTINGS;
   const models = useQuery(trpc.models.list.queryOptions());
+  const create = useMutation(trpc.conversations.create.mutationOptions()).mutateAsync;
+  const remove = useMutation(trpc.conversations.delete.mutationOptions()).mutateAsync;
+  const send = useMutation(trpc.messages.send.mutationOptions()).mutateAsync;
   const [picked, setPicked] = useState<string | null>(null);
+  const comeBack = useSyncExternalStore(onRefused, () => refused);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
     document.title = "New chat — Parley";
+    // Shown once: a later visit starts empty.
+    return () => setRefused(null);
   }, []);
 
   const configured = models.data?.models ?? [];
@@ -37,63 +76,86 @@ export default function NewChatPage() {
 
   const start = async (content: string, files: FileRef[] = []): Promise<boolean> => {
     setError(null);
-    let conversationId: string | undefined;
+    setRefused(null);
+    const generations = loadGenerations();
+    let conversationId: string;
+    let store: GenerationStore;
+    let followSend: FollowSend;
     try {
-      ({ conversationId } = await client.conversations.create.mutate(model ? { model } : {}));
-      const sent = await client.messages.send.mutate({
+      const [created, [{ generationStoreFor }, followed]] = await Promise.all([
+        create(model ? { model } : {}),
+        generations,
+      ]);
+      conversationId = created.conversationId;
+      store = generationStoreFor(queryClient, trpc, cache);
+      followSend = followed.followSend;
+    } catch (cause) {
+      setError(errorText(cause));
+      return false;
+    }
+    const queryKey = trpc.conversations.get.queryKey({ id: conversationId });
+    const questionId = newDraftId();
+    const answerId = newMessageId();
+    const now = new Date();
+    // Shown at once on the conversation's page; the refetch once the send has returned
+    // replaces it (until then it is fresh, so the page does not ask for it).
+    queryClient.setQueryData(queryKey, {
+      id: conversationId,
+      title: "",
+      model: model ?? "",
+      systemPrompt: settings.systemPrompt,
+      tools: chosenTools ?? null,
+      createdAt: now,
+      updatedAt: now,
+      messages: [
+        draftMessage({
+          id: questionId,
+          conversationId,
+          parentId: null,
+          role: "user",
+          content,
+          files,
+        }),
+        draftMessage({
+          id: answerId,
+          conversationId,
+          parentId: questionId,
+          role: "assistant",
+          model: model ?? null,
+          interrupted: true,
+        }),
+      ],
+    });
+    const sending = followSend(
+      store,
+      send,
+      {
         conversationId,
         content,
         mode: "new",
-        ...(files.length > 0 ? { files: files.map((file) => file.sha256) } : {}),
+        ...hashesOf(files),
         ...(chosenTools ? { tools: chosenTools } : {}),
-      });
-      const now = new Date();
-      const userId = sent.userMessageId ?? "";
-      // Shown at once on the conversation's page; the refetch there replaces it.
-      queryClient.setQueryData(trpc.conversations.get.queryKey({ id: conversationId }), {
-        id: conversationId,
-        title: "",
-        model: model ?? "",
-        systemPrompt: settings.systemPrompt,
-        tools: chosenTools ?? null,
-        createdAt: now,
-        updatedAt: now,
-        messages: [
-          draftMessage({
-            id: userId,
-            conversationId,
-            parentId: null,
-            role: "user",
-            content,
-            files,
-          }),
-          draftMessage({
-            id: sent.assistantMessageId,
-            conversationId,
-            parentId: userId,
-            role: "assistant",
-            model: model ?? null,
-            interrupted: true,
-            generationId: sent.generationId,
-          }),
-        ],
-      });
-      void queryClient.invalidateQueries({
-        queryKey: trpc.conversations.get.queryKey({ id: conversationId }),
-        refetchType: "none",
-      });
-      void cache.refreshList();
-      void queryClient.invalidateQueries(trpc.auth.me.queryFilter());
-      navigate(`/c/${conversationId}`);
-      return true;
-    } catch (cause) {
-      setError(messageOf(cause));
-      // The message was refused (a limit…): do not leave an empty conversation behind.
-      if (conversationId) {
-        void client.conversations.delete.mutate({ id: conversationId }).catch(() => {});
-      }
-      return false;
-    }
+      },
+      { messageId: answerId },
+    );
+    navigate(`/c/${conversationId}`);
+    sending.then(
+      () => {
+        void queryClient.invalidateQueries({ queryKey });
+        void cache.refreshList();
+        void queryClient.invalidateQueries(trpc.auth.me.queryFilter());
+      },
+      (cause: unknown) => {
+        // The message was refused (a limit…): no empty conversation stays behind.
+        cache.remove(conversationId);
+        void remove({ id: conversationId }).catch(() => {});
+        if (window.location.pathname === `/c/${conversationId}`) {
+          setRefused({ id: Date.now(), content, files, error: errorText(cause) });
+          navigate("/", { replace: true });
+        }
+      },
+    );
+    return true;
   };
 
   return (
@@ -110,16 +172,18 @@ export default function NewChatPage() {
         </div>
       </div>
       <div className="composer-area">
-        {error && (
+        {(error ?? comeBack?.error) && (
           <p role="alert" className="error composer-error">
-            {error}
+            {error ?? comeBack?.error}
           </p>
         )}
         <Composer
+          key={comeBack?.id ?? 0}
           onSend={start}
           sendKey={settings.sendKey}
           running={false}
           onStop={() => {}}
+          initial={comeBack ?? undefined}
           autoFocus
           toolsMenu={
             toolsAvailable ? (

@@ -1,7 +1,7 @@
 import { LIMITS } from "@parley/shared";
 import { useId, useState } from "react";
 import { Dialog } from "../../lib/Dialog.tsx";
-import { messageOf } from "./errors.ts";
+import { errorText } from "../../lib/errors.ts";
 
 /** Edits a conversation's system prompt (it applies to the answers written after). */
 export function SystemPromptDialog(props: {
@@ -21,7 +21,7 @@ export function SystemPromptDialog(props: {
       await onSave(value);
       onClose();
     } catch (cause) {
-      setError(messageOf(cause));
+      setError(errorText(cause));
       setSaving(false);
     }
   };

@@ -1,54 +1,53 @@
-import type {
-  Conversation,
-  FileRef,
-  Message,
-  SendMessageInput,
-  SendMessageOutput,
+import {
+  buildTree,
+  type Conversation,
+  type FileRef,
+  type Message,
+  type SendMessageInput,
+  type SendMessageOutput,
+  subtree,
 } from "@parley/shared";
-import { useQueryClient } from "@tanstack/react-query";
-import { useMemo } from "react";
-import { useTRPC, useTRPCClient } from "../../trpc.ts";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMemo, useRef } from "react";
+import { useTRPC } from "../../trpc.ts";
 import { useConversationCache } from "../conversations/useConversationCache.ts";
-import type { BranchChoice } from "./tree.ts";
+import { followSend } from "../generations/followSend.ts";
+import { useGenerationStore } from "../generations/useGenerations.ts";
+import { type BranchChoice, type Choose, ROOT } from "../transcript/branches.ts";
+import type { MessageActions } from "../transcript/MessageView.tsx";
+import { draftMessage, hashesOf, newDraftId, newMessageId } from "./drafts.ts";
 
-/** A message as the server will have stored it, to show before the conversation refetches. */
-export function draftMessage(
-  fields: Pick<Message, "id" | "conversationId" | "parentId" | "role"> & Partial<Message>,
-): Message {
-  const now = new Date();
-  return {
-    content: "",
-    reasoning: "",
-    interrupted: false,
-    truncated: false,
-    error: null,
-    model: null,
-    parameters: null,
-    usage: null,
-    timeToFirstTokenMs: null,
-    generationId: null,
-    files: [],
-    toolRounds: [],
-    createdAt: now,
-    updatedAt: now,
-    ...fields,
-  };
+/** What a send shows at once: messages added and fork choices made, undone if it fails. */
+interface Drafts {
+  add?: Message[];
+  /** A message (a continued answer) as it shows while the send is on its way, and as it was. */
+  change?: { shown: Message; before: Message };
+  picks?: [parentId: string | null, childId: string][];
 }
 
-type Choose = (...picks: [parentId: string | null, childId: string][]) => void;
-
 /**
- * Everything that changes a conversation's tree: each sends, shows its result at once in the
- * cached conversation (so the answer starts streaming without waiting for a refetch), shows the
- * new branch, and then refetches.
+ * Everything that changes a conversation's tree. A send shows its question and answer at once
+ * in the cached conversation (the answer streams while the send is on its way), shows the new
+ * branch, and refetches once the send has returned; a refused send takes them away again.
  */
-export function useChatActions(conversation: Conversation | undefined, choose: Choose) {
+export function useChatActions(
+  conversation: Conversation | undefined,
+  branches: { choice: BranchChoice; choose: Choose },
+) {
   const trpc = useTRPC();
-  const client = useTRPCClient();
   const queryClient = useQueryClient();
   const cache = useConversationCache();
+  const store = useGenerationStore();
+  const send = useMutation(trpc.messages.send.mutationOptions()).mutateAsync;
+  const stopGeneration = useMutation(trpc.generations.stop.mutationOptions()).mutateAsync;
+  const deleteMessage = useMutation(trpc.messages.delete.mutationOptions()).mutateAsync;
+  const update = useMutation(trpc.conversations.update.mutationOptions()).mutateAsync;
+  // Read when a send fails, to put the fork choices back as they were.
+  const choiceRef = useRef(branches.choice);
+  choiceRef.current = branches.choice;
+  const { choose } = branches;
 
-  return useMemo(() => {
+  const actions = useMemo(() => {
     const id = conversation?.id ?? "";
     const model = conversation?.model ?? null;
     const queryKey = trpc.conversations.get.queryKey({ id });
@@ -56,25 +55,101 @@ export function useChatActions(conversation: Conversation | undefined, choose: C
       queryClient.setQueryData(queryKey, (current) =>
         current ? { ...current, messages: change(current.messages) } : current,
       );
-    const send = async (input: SendMessageInput): Promise<SendMessageOutput> => {
-      const result = await client.messages.send.mutate(input);
-      return result;
-    };
     const settle = () => {
       void queryClient.invalidateQueries({ queryKey });
       void cache.refreshList();
       // The guest banner counts messages left.
       void queryClient.invalidateQueries(trpc.auth.me.queryFilter());
     };
-    const answer = (result: SendMessageOutput, parentId: string) =>
+
+    /** Shows `drafts`, sends, then puts the server's ids in place of the drafts' (or undoes them). */
+    const sendShown = async (
+      input: SendMessageInput,
+      answerId: string,
+      drafts: Drafts,
+      baseText = "",
+    ): Promise<SendMessageOutput> => {
+      const { add = [], change, picks = [] } = drafts;
+      // A refetch already on its way would land after the drafts and wipe them.
+      await queryClient.cancelQueries({ queryKey });
+      const previousPicks = picks.map(([parentId]): [string | null, string | undefined] => [
+        parentId,
+        choiceRef.current[parentId ?? ROOT],
+      ]);
+      edit((messages) => [
+        ...messages.map((each) => (each.id === change?.shown.id ? change.shown : each)),
+        ...add,
+      ]);
+      choose(...picks);
+      let result: SendMessageOutput;
+      try {
+        result = await followSend(store, send, input, { messageId: answerId, baseText });
+      } catch (error) {
+        const added = new Set(add.map((each) => each.id));
+        edit((messages) =>
+          messages
+            .filter((each) => !added.has(each.id))
+            .map((each) => (each.id === change?.before.id ? change.before : each)),
+        );
+        choose(...previousPicks);
+        throw error;
+      }
+      // The question's draft id becomes the server's; the answer's id was ours already.
+      const draftQuestion = add.find((each) => each.role === "user")?.id;
+      const questionId = result.userMessageId;
+      const real = (messageId: string | null) =>
+        messageId !== null && messageId === draftQuestion && questionId ? questionId : messageId;
+      edit((messages) =>
+        messages.map((each) => {
+          if (each.id === result.assistantMessageId) {
+            return { ...each, parentId: real(each.parentId), generationId: result.generationId };
+          }
+          return each.id === draftQuestion ? { ...each, id: real(each.id) ?? each.id } : each;
+        }),
+      );
+      choose(
+        ...picks.map(([parentId, childId]): [string | null, string] => [
+          real(parentId),
+          real(childId) ?? childId,
+        ]),
+        // The draft's own choice goes with it.
+        ...(draftQuestion ? [[draftQuestion, undefined] as [string, undefined]] : []),
+      );
+      settle();
+      return result;
+    };
+
+    /** A question `content` under `parentId` and its answer, as drafts. */
+    const question = (parentId: string | null, content: string, files: readonly FileRef[]) => {
+      const questionId = newDraftId();
+      const answerId = newMessageId();
+      return {
+        answerId,
+        add: [
+          draftMessage({
+            id: questionId,
+            conversationId: id,
+            parentId,
+            role: "user",
+            content,
+            files: [...files],
+          }),
+          answerDraft(answerId, questionId),
+        ],
+        picks: [
+          [parentId, questionId],
+          [questionId, answerId],
+        ] as [string | null, string][],
+      };
+    };
+    const answerDraft = (answerId: string, parentId: string) =>
       draftMessage({
-        id: result.assistantMessageId,
+        id: answerId,
         conversationId: id,
         parentId,
         role: "assistant",
         model,
         interrupted: true,
-        generationId: result.generationId,
       });
 
     return {
@@ -82,117 +157,90 @@ export function useChatActions(conversation: Conversation | undefined, choose: C
        * A new user message under `parentId` (the last answer; null at the root), with `tools`
        * chosen for it (remembered for the conversation) when given.
        */
-      async sendNew(
+      sendNew(
         content: string,
         parentId: string | null,
         files: readonly FileRef[] = [],
         tools?: string[],
       ) {
-        const result = await send({
-          conversationId: id,
-          parentId,
-          content,
-          mode: "new",
-          ...hashesOf(files),
-          ...(tools ? { tools } : {}),
-        });
-        const userId = result.userMessageId ?? "";
-        edit((messages) => [
-          ...messages,
-          draftMessage({
-            id: userId,
+        const drafts = question(parentId, content, files);
+        return sendShown(
+          {
             conversationId: id,
             parentId,
-            role: "user",
             content,
-            files: [...files],
-          }),
-          answer(result, userId),
-        ]);
-        choose([parentId, userId], [userId, result.assistantMessageId]);
-        settle();
-        return result;
+            mode: "new",
+            ...hashesOf(files),
+            ...(tools ? { tools } : {}),
+          },
+          drafts.answerId,
+          drafts,
+        );
       },
       /** Another answer to the question `message` answers (or to `message`, a question). */
       async retry(message: Message) {
         const questionId = message.role === "user" ? message.id : message.parentId;
         if (!questionId) return;
-        const result = await send({ conversationId: id, mode: "retry", messageId: message.id });
-        edit((messages) => [...messages, answer(result, questionId)]);
-        choose([questionId, result.assistantMessageId]);
-        settle();
-        return result;
+        const answerId = newMessageId();
+        return sendShown({ conversationId: id, mode: "retry", messageId: message.id }, answerId, {
+          add: [answerDraft(answerId, questionId)],
+          picks: [[questionId, answerId]],
+        });
       },
       /** A sibling of the user message `message` with new text (and its files), and an answer. */
-      async edit(message: Message, content: string, files: readonly FileRef[] = message.files) {
-        const result = await send({
-          conversationId: id,
-          mode: "edit",
-          messageId: message.id,
-          content,
-          ...hashesOf(files),
-        });
-        const userId = result.userMessageId ?? "";
-        edit((messages) => [
-          ...messages,
-          draftMessage({
-            id: userId,
-            conversationId: id,
-            parentId: message.parentId,
-            role: "user",
-            content,
-            files: [...files],
-          }),
-          answer(result, userId),
-        ]);
-        choose([message.parentId, userId], [userId, result.assistantMessageId]);
-        settle();
-        return result;
+      edit(message: Message, content: string, files: readonly FileRef[] = message.files) {
+        const drafts = question(message.parentId, content, files);
+        return sendShown(
+          { conversationId: id, mode: "edit", messageId: message.id, content, ...hashesOf(files) },
+          drafts.answerId,
+          drafts,
+        );
       },
       /** Lets the model go on with an interrupted or truncated answer. */
-      async continue(message: Message) {
-        const result = await send({ conversationId: id, mode: "continue", messageId: message.id });
-        edit((messages) =>
-          messages.map((each) =>
-            each.id === message.id
-              ? {
-                  ...each,
-                  generationId: result.generationId,
-                  interrupted: true,
-                  truncated: false,
-                  error: null,
-                }
-              : each,
-          ),
+      continue(message: Message) {
+        return sendShown(
+          { conversationId: id, mode: "continue", messageId: message.id },
+          message.id,
+          {
+            change: {
+              shown: {
+                ...message,
+                interrupted: true,
+                truncated: false,
+                error: null,
+                generationId: null,
+              },
+              before: message,
+            },
+          },
+          message.content,
         );
-        settle();
-        return result;
       },
-      async stop(generationId: string) {
-        await client.generations.stop.mutate({ generationId });
+      /** Stops the answer `messageId`, once its send has returned if it is still on its way. */
+      async stop(messageId: string) {
+        const generationId = await store.generationOf(messageId);
+        if (generationId) await stopGeneration({ generationId });
       },
       /** Deletes `message` and everything below it. */
       async deleteBranch(message: Message) {
-        const gone = new Set([message.id]);
+        await queryClient.cancelQueries({ queryKey });
         edit((messages) => {
-          // Children come after their parents (by creation), so one pass finds the subtree.
-          for (const each of messages)
-            if (each.parentId && gone.has(each.parentId)) gone.add(each.id);
+          const gone = new Set(subtree(buildTree(messages), message.id).map((each) => each.id));
           return messages.filter((each) => !gone.has(each.id));
         });
         try {
-          await client.messages.delete.mutate({ conversationId: id, messageId: message.id });
+          await deleteMessage({ conversationId: id, messageId: message.id });
         } finally {
           settle();
         }
       },
       async setModel(nextModel: string) {
-        const saved = await client.conversations.update.mutate({ id, model: nextModel });
+        const saved = await update({ id, model: nextModel });
         queryClient.setQueryData(queryKey, (current) => current && { ...current, ...saved });
         void cache.refreshList();
       },
       async setSystemPrompt(systemPrompt: string) {
-        const saved = await client.conversations.update.mutate({ id, systemPrompt });
+        const saved = await update({ id, systemPrompt });
         queryClient.setQueryData(queryKey, (current) => current && { ...current, ...saved });
       },
       /** Refetches the conversation (a stream ended, or another tab changed it). */
@@ -200,13 +248,20 @@ export function useChatActions(conversation: Conversation | undefined, choose: C
         return queryClient.invalidateQueries({ queryKey });
       },
     };
-  }, [conversation?.id, conversation?.model, trpc, client, queryClient, cache, choose]);
+  }, [
+    conversation?.id,
+    conversation?.model,
+    trpc,
+    queryClient,
+    cache,
+    store,
+    send,
+    stopGeneration,
+    deleteMessage,
+    update,
+    choose,
+  ]);
+  return actions satisfies MessageActions;
 }
 
 export type ChatActions = ReturnType<typeof useChatActions>;
-export type { BranchChoice };
-
-/** The `files` of a send: omitted when there are none. */
-function hashesOf(files: readonly FileRef[]): Pick<SendMessageInput, "files"> {
-  return files.length > 0 ? { files: files.map((file) => file.sha256) } : {};
-}

@@ -2,9 +2,9 @@ import type { ConversationSummary } from "@parley/shared";
 import { useInfiniteQuery, useMutation } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, matchPath, navigate, usePathname } from "../../app/router.tsx";
-import { ConfirmDialog } from "../../lib/Dialog.tsx";
+import { ConfirmDialog } from "../../lib/ConfirmDialog.tsx";
 import { IconButton, PencilIcon, PlusIcon, TrashIcon } from "../../lib/icons.tsx";
-import { useTRPC, useTRPCClient } from "../../trpc.ts";
+import { useTRPC } from "../../trpc.ts";
 import { useActiveGenerations } from "./activeGenerations.tsx";
 import { groupByDay, titleOf } from "./groups.ts";
 import { ListFailure, NextPageOnScroll } from "./PagedList.tsx";
@@ -16,15 +16,12 @@ export function Sidebar({ id, onNewChat }: { id: string; onNewChat: () => void }
   const trpc = useTRPC();
   const pathname = usePathname();
   const currentId = matchPath("/c/:conversationId", pathname)?.conversationId;
-  const client = useTRPCClient();
-  // Not trpc's infiniteQueryOptions: it adds a `direction` field that the strict input refuses.
-  const list = useInfiniteQuery({
-    queryKey: [...trpc.conversations.list.pathKey(), "infinite"],
-    queryFn: ({ pageParam, signal }) =>
-      client.conversations.list.query(pageParam ? { cursor: pageParam } : {}, { signal }),
-    initialPageParam: null as string | null,
-    getNextPageParam: (page) => page.nextCursor,
-  });
+  const list = useInfiniteQuery(
+    trpc.conversations.list.infiniteQueryOptions(
+      {},
+      { getNextPageParam: (page) => page.nextCursor },
+    ),
+  );
   const active = useActiveGenerations();
   const running = useMemo(
     () => new Set(active.map((generation) => generation.conversationId)),
@@ -178,12 +175,17 @@ function ConversationItem(props: {
       )}
       {confirming && (
         <ConfirmDialog
+          open
           title="Delete this conversation?"
-          message={<>“{title}” and all its messages will be deleted. This cannot be undone.</>}
           confirmLabel="Delete"
-          onConfirm={() => remove.mutate({ id: conversation.id })}
-          onClose={() => setConfirming(false)}
-        />
+          onConfirm={() => {
+            setConfirming(false);
+            remove.mutate({ id: conversation.id });
+          }}
+          onCancel={() => setConfirming(false)}
+        >
+          <p>“{title}” and all its messages will be deleted. This cannot be undone.</p>
+        </ConfirmDialog>
       )}
     </li>
   );

@@ -6,7 +6,7 @@ import type { ConversationListItem, SnippetPart } from "@parley/shared";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
 import { Link } from "../../app/router.tsx";
-import { useTRPC, useTRPCClient } from "../../trpc.ts";
+import { useTRPC } from "../../trpc.ts";
 import { titleOf } from "./groups.ts";
 import { ListFailure, NextPageOnScroll } from "./PagedList.tsx";
 import "./search.css";
@@ -50,22 +50,19 @@ export function SearchBox(props: { value: string; onChange: (value: string) => v
 /** Ranked results for `search` (debounced here), loading more as they scroll. */
 export function SearchResults({ search, currentId }: { search: string; currentId?: string }) {
   const trpc = useTRPC();
-  const client = useTRPCClient();
   // The first key typed waits too: no search for a lone "s".
   const query = useDebounced(search.trim(), DEBOUNCE_MS, "");
-  const results = useInfiniteQuery({
-    queryKey: [...trpc.conversations.list.pathKey(), "search", query],
-    queryFn: ({ pageParam, signal }) =>
-      client.conversations.list.query(
-        pageParam ? { search: query, cursor: pageParam } : { search: query },
-        { signal },
-      ),
-    initialPageParam: null as string | null,
-    getNextPageParam: (page) => page.nextCursor,
-    enabled: query !== "",
-    // Results of the previous words stay until the new ones arrive: no flicker while typing.
-    placeholderData: (previous) => previous,
-  });
+  const results = useInfiniteQuery(
+    trpc.conversations.list.infiniteQueryOptions(
+      { search: query },
+      {
+        getNextPageParam: (page) => page.nextCursor,
+        enabled: query !== "",
+        // Results of the previous words stay until the new ones arrive: no flicker while typing.
+        placeholderData: (previous) => previous,
+      },
+    ),
+  );
   const items = useMemo(
     () => results.data?.pages.flatMap((page) => page.items) ?? [],
     [results.data],

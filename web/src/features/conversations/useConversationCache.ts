@@ -34,3 +34,5 @@ export function useConversationCache() {
     };
   }, [trpc, queryClient]);
 }
+
+export type ConversationCache = ReturnType<typeof useConversationCache>;

@@ -2,8 +2,8 @@ import { EXCHANGE_LIMITS, type ImportOutput } from "@parley/shared";
 import { useQueryClient } from "@tanstack/react-query";
 import { type ChangeEvent, useId, useState } from "react";
 import { Link } from "../../app/router.tsx";
+import { errorText } from "../../lib/errors.ts";
 import { useTRPC } from "../../trpc.ts";
-import { messageOf } from "../chat/errors.ts";
 import { titleOf } from "../conversations/groups.ts";
 import { ExportButton, ExportFailure } from "./ExportButton.tsx";
 import { type ImportProgress, uploadImport } from "./uploadImport.ts";
@@ -40,7 +40,7 @@ export function ExchangeSettings() {
       );
       setState({ step: "done", report });
     } catch (cause) {
-      setState({ step: "failed", message: messageOf(cause) });
+      setState({ step: "failed", message: errorText(cause) });
     } finally {
       // The sidebar lists the new conversations (also those imported before a failure).
       void queryClient.invalidateQueries({ queryKey: trpc.conversations.pathKey() });

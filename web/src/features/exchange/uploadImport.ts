@@ -1,5 +1,5 @@
 import { FileError, IMPORT_FIELD, ImportEvent, type ImportOutput } from "@parley/shared";
-import { parseJson } from "../chat/attachments/upload.ts";
+import { parseJson } from "../attachments/upload.ts";
 
 /** Where import files go (same origin; Vite proxies /imports in dev). */
 export const IMPORTS_URL = "/imports";

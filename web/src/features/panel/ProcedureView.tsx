@@ -1,16 +1,13 @@
 import type { ProcedureDescription } from "@parley/shared";
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { copyText } from "../../lib/clipboard.ts";
-import {
-  type CallOutcome,
-  callProcedure,
-  type RunAs,
-  type StreamEvent,
-  subscribe,
-} from "./client.ts";
+import { CopiedSnippet } from "./CopiedSnippet.tsx";
+import type { RunAs } from "./client.ts";
 import { curlCommand, typeScriptSnippet } from "./copyAs.ts";
-import { formatJson, formatJsonLine } from "./json.ts";
-import { SchemaForm } from "./SchemaForm.tsx";
+import { JsonEditor, useJsonText } from "./form/JsonEditor.tsx";
+import { SchemaForm } from "./form/SchemaForm.tsx";
+import { formatJson } from "./json.ts";
+import { OutcomeView, StreamView } from "./RunResult.tsx";
 import {
   asNode,
   type Issue,
@@ -20,19 +17,7 @@ import {
   toWire,
   validate,
 } from "./schema.ts";
-
-/** Events kept on screen for one subscription; older ones are dropped (the count is kept). */
-const MAX_EVENTS = 500;
-
-type StreamStatus = "connecting" | "live" | "reconnecting" | "ended" | "stopped" | "failed";
-
-interface StreamState {
-  status: StreamStatus;
-  events: StreamEvent[];
-  total: number;
-  error: Extract<CallOutcome, { ok: false }> | null;
-  connectionError: string | null;
-}
+import { useProcedureRun } from "./useProcedureRun.ts";
 
 export interface CallRecord {
   path: string;
@@ -59,19 +44,14 @@ export function ProcedureView(props: {
     props.initial ? props.initial.input : schema ? initialValue(schema, schema) : undefined,
   );
   const [view, setView] = useState<"form" | "json">("form");
-  const [jsonText, setJsonText] = useState("");
-  const [jsonError, setJsonError] = useState<string | null>(null);
+  const json = useJsonText(setValue);
+  const jsonError = json.error;
   const [attempted, setAttempted] = useState(false);
   const [skipValidation, setSkipValidation] = useState(false);
-  const [running, setRunning] = useState(false);
-  const [outcome, setOutcome] = useState<CallOutcome | null>(null);
-  const [stream, setStream] = useState<StreamState | null>(null);
   const [copied, setCopied] = useState<{ what: string; text: string; ok: boolean } | null>(null);
   const [runAsError, setRunAsError] = useState<string | null>(null);
-  const stopRef = useRef<(() => void) | null>(null);
-
-  // Leaving the procedure (or the page) ends its subscription.
-  useEffect(() => () => stopRef.current?.(), []);
+  const runner = useProcedureRun(procedure);
+  const { running, outcome, stream } = runner.state;
 
   const issues: Issue[] = (() => {
     if (!schema) return [];
@@ -98,7 +78,7 @@ export function ProcedureView(props: {
       ms,
     });
 
-  const run = async () => {
+  const run = () => {
     setAttempted(true);
     setCopied(null);
     if (!props.runAs) {
@@ -107,76 +87,8 @@ export function ProcedureView(props: {
     }
     setRunAsError(null);
     if (jsonError || (!skipValidation && issues.length > 0)) return;
-    const runAs = props.runAs;
-    if (procedure.kind === "subscription") {
-      startSubscription(runAs);
-      return;
-    }
-    setRunning(true);
-    setOutcome(null);
-    const result = await callProcedure(runAs, procedure.kind, procedure.path, wireInput());
-    setRunning(false);
-    setOutcome(result);
-    record(result.ok ? "ok" : result.code, result.ok, result.ms);
+    runner.run(props.runAs, wireInput(), record);
   };
-
-  const startSubscription = (runAs: RunAs) => {
-    stopRef.current?.();
-    const started = performance.now();
-    // Counted here too: state updaters must stay pure (StrictMode runs them twice).
-    let total = 0;
-    const finish = (status: StreamStatus, error: StreamState["error"] = null) => {
-      stopRef.current = null;
-      record(
-        error ? error.code : `${status} · ${total} event${total === 1 ? "" : "s"}`,
-        !error,
-        Math.round(performance.now() - started),
-      );
-      setStream((state) => state && { ...state, status, error });
-    };
-    setStream({ status: "connecting", events: [], total: 0, error: null, connectionError: null });
-    const stop = subscribe(runAs, procedure.path, wireInput(), {
-      onStarted: () => setStream((state) => state && { ...state, status: "live" }),
-      onEvent: (event) => {
-        total += 1;
-        setStream(
-          (state) =>
-            state && {
-              ...state,
-              status: "live",
-              events: [...state.events, event].slice(-MAX_EVENTS),
-              total: state.total + 1,
-            },
-        );
-      },
-      onError: (error) => {
-        stop();
-        finish("failed", error);
-      },
-      onComplete: () => {
-        stop();
-        finish("ended");
-      },
-      onConnectionState: (state, error) =>
-        setStream(
-          (current) =>
-            current && {
-              ...current,
-              status:
-                state === "connecting" && current.status === "live"
-                  ? "reconnecting"
-                  : current.status,
-              connectionError: error,
-            },
-        ),
-    });
-    stopRef.current = () => {
-      stop();
-      finish("stopped");
-    };
-  };
-
-  const stopSubscription = () => stopRef.current?.();
 
   // A history entry asked to run at once.
   const autoRun = useRef(props.initial?.run ?? false);
@@ -184,28 +96,12 @@ export function ProcedureView(props: {
   useEffect(() => {
     if (!autoRun.current) return;
     autoRun.current = false;
-    void run();
+    run();
   }, []);
 
   const showJson = () => {
-    setJsonText(value === undefined ? "" : JSON.stringify(value, null, 2));
-    setJsonError(null);
+    json.show(value);
     setView("json");
-  };
-
-  const editJson = (text: string) => {
-    setJsonText(text);
-    if (text.trim() === "") {
-      setValue(undefined);
-      setJsonError(null);
-      return;
-    }
-    try {
-      setValue(JSON.parse(text) as unknown);
-      setJsonError(null);
-    } catch (error) {
-      setJsonError(error instanceof Error ? error.message : "Not valid JSON");
-    }
   };
 
   const copy = async (what: "curl" | "TypeScript") => {
@@ -227,11 +123,10 @@ export function ProcedureView(props: {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (running || stream?.status === "live" || stream?.status === "connecting") return;
-    void run();
+    run();
   };
 
-  const streaming =
-    stream !== null && ["connecting", "live", "reconnecting"].includes(stream.status);
+  const { streaming } = runner;
   const runLabel =
     procedure.kind === "query"
       ? "Run query"
@@ -298,9 +193,9 @@ export function ProcedureView(props: {
           )
         ) : (
           <JsonEditor
-            text={jsonText}
-            error={jsonError}
-            onChange={editJson}
+            text={json.text}
+            error={json.error}
+            onChange={json.edit}
             optional={procedure.inputOptional}
           />
         )}
@@ -325,7 +220,7 @@ export function ProcedureView(props: {
           {streaming ? (
             // Keyed apart from the submit button: were the node reused, the click that stops
             // would find a submit button by the time the browser acts on it, and subscribe again.
-            <button key="stop" type="button" className="button-danger" onClick={stopSubscription}>
+            <button key="stop" type="button" className="button-danger" onClick={runner.stop}>
               Stop
             </button>
           ) : (
@@ -371,159 +266,6 @@ export function ProcedureView(props: {
               : "Not declared."}
         </pre>
       </details>
-    </section>
-  );
-}
-
-function JsonEditor(props: {
-  text: string;
-  error: string | null;
-  optional: boolean;
-  onChange(text: string): void;
-}) {
-  const id = useId();
-  return (
-    <div className="form-field">
-      <label htmlFor={id}>Input as JSON</label>
-      <textarea
-        id={id}
-        className="panel-code panel-json-editor"
-        spellCheck={false}
-        value={props.text}
-        aria-invalid={props.error ? true : undefined}
-        aria-describedby={`${id}-hint${props.error ? ` ${id}-error` : ""}`}
-        onChange={(event) => props.onChange(event.target.value)}
-      />
-      <p id={`${id}-hint`} className="form-hint">
-        Plain JSON; Dates as ISO strings.{props.optional ? " Leave empty to send no input." : ""}
-      </p>
-      {props.error && (
-        <p id={`${id}-error`} className="form-error">
-          {props.error}
-        </p>
-      )}
-    </div>
-  );
-}
-
-function CopiedSnippet(props: { copied: { what: string; text: string; ok: boolean } }) {
-  const { copied } = props;
-  const id = useId();
-  return (
-    <div className="panel-copied">
-      <p role="status" className="form-hint">
-        {copied.ok
-          ? `Copied as ${copied.what}.`
-          : `Could not copy as ${copied.what}: select the text below and copy it.`}
-      </p>
-      <label htmlFor={id} className="visually-hidden">
-        {copied.what} command
-      </label>
-      <textarea
-        id={id}
-        className="panel-code panel-snippet"
-        readOnly
-        spellCheck={false}
-        rows={Math.min(16, copied.text.split("\n").length + 1)}
-        value={copied.text}
-        onFocus={(event) => event.target.select()}
-      />
-    </div>
-  );
-}
-
-function OutcomeView(props: { outcome: CallOutcome }) {
-  const { outcome } = props;
-  const http = outcome.httpStatus !== null ? ` · HTTP ${outcome.httpStatus}` : "";
-  return (
-    <section className="panel-result" aria-label="Result">
-      <p
-        role="status"
-        className={outcome.ok ? "panel-status panel-ok" : "panel-status panel-failed"}
-        data-outcome={outcome.ok ? "ok" : outcome.code}
-      >
-        {outcome.ok ? "OK" : `Error ${outcome.code}`}
-        {http} · {outcome.ms} ms
-      </p>
-      {outcome.ok ? (
-        <pre className="panel-json panel-result-data">{formatJson(outcome.data)}</pre>
-      ) : (
-        <div className="form-alert panel-error">
-          <p>{outcome.message}</p>
-          {outcome.zodIssues.length > 0 && (
-            <ul aria-label="Zod issues">
-              {outcome.zodIssues.map((issue, index) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: issues are shown in the server's order.
-                <li key={index}>
-                  <code>{issue.path.length ? issue.path.join(".") : "input"}</code>: {issue.message}
-                  {issue.code ? ` (${issue.code})` : ""}
-                </li>
-              ))}
-            </ul>
-          )}
-        </div>
-      )}
-    </section>
-  );
-}
-
-const STATUS_TEXT: Record<StreamStatus, string> = {
-  connecting: "Connecting…",
-  live: "Live",
-  reconnecting: "Reconnecting…",
-  ended: "Ended by the server",
-  stopped: "Stopped",
-  failed: "Failed",
-};
-
-function StreamView(props: { stream: StreamState }) {
-  const { stream } = props;
-  const hidden = stream.total - stream.events.length;
-  return (
-    <section className="panel-result" aria-label="Events">
-      <p
-        role="status"
-        className={stream.error ? "panel-status panel-failed" : "panel-status"}
-        data-stream={stream.status}
-      >
-        {STATUS_TEXT[stream.status]} · {stream.total} event{stream.total === 1 ? "" : "s"}
-        {stream.error && ` · ${stream.error.code}`}
-        {stream.error?.httpStatus ? ` · HTTP ${stream.error.httpStatus}` : ""}
-        {stream.connectionError && stream.status === "reconnecting"
-          ? ` · ${stream.connectionError}`
-          : ""}
-      </p>
-      {stream.error && (
-        <div className="form-alert panel-error">
-          <p>{stream.error.message}</p>
-          {stream.error.zodIssues.length > 0 && (
-            <ul aria-label="Zod issues">
-              {stream.error.zodIssues.map((issue, index) => (
-                // biome-ignore lint/suspicious/noArrayIndexKey: issues are shown in the server's order.
-                <li key={index}>
-                  <code>{issue.path.join(".") || "input"}</code>: {issue.message}
-                </li>
-              ))}
-            </ul>
-          )}
-        </div>
-      )}
-      {hidden > 0 && <p className="form-hint">{hidden} earlier events not shown.</p>}
-      <ol className="panel-events" aria-label="Stream events">
-        {stream.events.map((event, index) => (
-          <li
-            // biome-ignore lint/suspicious/noArrayIndexKey: events only append.
-            key={index}
-            className="panel-event"
-            data-event-id={event.id ?? undefined}
-          >
-            <span className="panel-event-meta">
-              {event.id ?? "—"} · +{event.at} ms
-            </span>
-            <code className="panel-event-data">{formatJsonLine(event.data)}</code>
-          </li>
-        ))}
-      </ol>
     </section>
   );
 }

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { ConfirmDialog } from "../../lib/ConfirmDialog.tsx";
 import { useTRPC } from "../../trpc.ts";
-import { ConfirmDialog } from "./ConfirmDialog.tsx";
 
 /** "Delete all conversations", behind a confirmation. */
 export function DeleteAllConversations() {

@@ -1,4 +1,5 @@
 import type { Settings } from "@parley/shared";
+import { errorText } from "../../lib/errors.ts";
 
 export type SettingsPatch = Partial<Settings>;
 
@@ -92,7 +93,7 @@ export function createSettingsSaver(options: SettingsSaverOptions): SettingsSave
           inflight: null,
           failed: { ...state.failed, ...patch },
           status: "error",
-          error: error instanceof Error ? error.message : String(error),
+          error: errorText(error),
         });
         afterRequest();
       },

@@ -1,7 +1,12 @@
 import type { Settings } from "@parley/shared";
-import { type QueryClient, useQuery, useQueryClient } from "@tanstack/react-query";
+import {
+  MutationObserver,
+  type QueryClient,
+  useQuery,
+  useQueryClient,
+} from "@tanstack/react-query";
 import { useEffect, useMemo, useSyncExternalStore } from "react";
-import { useTRPC, useTRPCClient } from "../../trpc.ts";
+import { useTRPC } from "../../trpc.ts";
 import { createSettingsSaver, type SettingsPatch, type SettingsSaver } from "./settingsSaver.ts";
 import { applyTheme } from "./theme.ts";
 
@@ -20,15 +25,16 @@ const savers = new WeakMap<QueryClient, SettingsSaver>();
  */
 export function useSettings() {
   const trpc = useTRPC();
-  const trpcClient = useTRPCClient();
   const queryClient = useQueryClient();
   const query = useQuery(trpc.settings.get.queryOptions());
 
   let saver = savers.get(queryClient);
   if (!saver) {
     const queryKey = trpc.settings.get.queryKey();
+    // A mutation outside any component: the saver outlives the ones that change settings.
+    const update = new MutationObserver(queryClient, trpc.settings.update.mutationOptions());
     const created = createSettingsSaver({
-      send: (patch) => trpcClient.settings.update.mutate(patch),
+      send: (patch) => update.mutate(patch),
       // A read that started before this write would land after it with the old values.
       onSend: () => void queryClient.cancelQueries({ queryKey }),
       onSaved: (saved) => queryClient.setQueryData(queryKey, saved),

@@ -3,8 +3,8 @@ import { useEffect, useId, useRef, useState } from "react";
 import { Link } from "../../app/router.tsx";
 import { copyText } from "../../lib/clipboard.ts";
 import { Dialog } from "../../lib/Dialog.tsx";
+import { errorText } from "../../lib/errors.ts";
 import { useTRPC } from "../../trpc.ts";
-import { messageOf } from "../chat/errors.ts";
 import "./shares.css";
 
 /** The page a share link opens. */
@@ -64,7 +64,7 @@ export function ShareButton(props: {
             </p>
           ) : share.isError ? (
             <p role="alert" className="error">
-              Could not share: {messageOf(share.error)}
+              Could not share: {errorText(share.error)}
             </p>
           ) : share.data ? (
             <ShareLink shareId={share.data.shareId} />

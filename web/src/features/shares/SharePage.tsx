@@ -1,16 +1,21 @@
-import { DEFAULT_SETTINGS, type Message, type SharedConversation } from "@parley/shared";
+import { buildTree, DEFAULT_SETTINGS, type Message, type SharedConversation } from "@parley/shared";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { isTRPCClientError } from "@trpc/client";
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Link, navigate, useRouteParams } from "../../app/router.tsx";
-import { useTRPC, useTRPCClient } from "../../trpc.ts";
-import { messageOf } from "../chat/errors.ts";
-import { MessageList } from "../chat/MessageList.tsx";
-import { type BranchChoice, buildTree, ROOT, rememberChoice, shownPath } from "../chat/tree.ts";
+import { errorCode, errorText } from "../../lib/errors.ts";
+import { useTRPC } from "../../trpc.ts";
 import { titleOf } from "../conversations/groups.ts";
 import { useConversationCache } from "../conversations/useConversationCache.ts";
 import { useSettings } from "../settings/useSettings.ts";
-import { asMessage, choiceAlong, choiceInCopy } from "./branch.ts";
+import {
+  type BranchChoice,
+  choiceAlong,
+  ROOT,
+  rememberChoice,
+  shownPath,
+} from "../transcript/branches.ts";
+import { MessageList } from "../transcript/MessageList.tsx";
+import { asMessage, choiceInCopy } from "./branch.ts";
 import "./shares.css";
 
 /** `/s/:shareId`: a shared conversation, read-only, with a way to continue it as your own. */
@@ -36,7 +41,7 @@ function SharedView({ shareId }: { shareId: string }) {
     );
   }
   if (query.isError) {
-    const code = isTRPCClientError(query.error) ? query.error.data?.code : undefined;
+    const code = errorCode(query.error);
     // A malformed id is as missing as a revoked one.
     const missing = code === "NOT_FOUND" || code === "BAD_REQUEST";
     return (
@@ -45,7 +50,7 @@ function SharedView({ shareId }: { shareId: string }) {
         <p>
           {missing
             ? "This link does not lead to a shared conversation: it is mistyped, or its owner stopped sharing it."
-            : query.error.message}{" "}
+            : errorText(query.error)}{" "}
           <Link to="/">Start a new chat</Link>.
         </p>
       </section>
@@ -70,9 +75,10 @@ function SharedTranscript({ share }: { share: SharedConversation }) {
   const path = useMemo(() => shownPath(tree, choice), [tree, choice]);
   const onSelectBranch = useCallback(
     (message: Message) =>
-      setPicked((current) => ({ ...current, [message.parentId ?? ROOT]: message.id })),
-    [],
+      setPicked((current) => ({ ...current, [tree.parentOf(message.id) ?? ROOT]: message.id })),
+    [tree],
   );
+  const scroller = useRef<HTMLDivElement>(null);
 
   return (
     <div className="chat shared-chat" data-wrap-code={settings.wrapCode || undefined}>
@@ -82,11 +88,12 @@ function SharedTranscript({ share }: { share: SharedConversation }) {
         </h1>
         <span className="badge badge-plain">Shared · read-only</span>
       </header>
-      <div className="messages-scroller">
+      <div className="messages-scroller" ref={scroller}>
         <div className="messages">
           <MessageList
             tree={tree}
             path={path}
+            scroller={scroller}
             onSelectBranch={onSelectBranch}
             sendKey={settings.sendKey}
             showReasoning={settings.showReasoning}
@@ -102,32 +109,28 @@ function SharedTranscript({ share }: { share: SharedConversation }) {
 /** "Continue this conversation": a copy of the share as the reader's own, at the branch shown. */
 function ContinueBar({ share, path }: { share: SharedConversation; path: readonly Message[] }) {
   const trpc = useTRPC();
-  const client = useTRPCClient();
   const queryClient = useQueryClient();
   const cache = useConversationCache();
-  const start = useMutation({
-    mutationFn: async () => {
-      const { conversationId } = await client.conversations.create.mutate({
-        fromShare: share.shareId,
-      });
-      const copy = await queryClient.fetchQuery(
-        trpc.conversations.get.queryOptions({ id: conversationId }),
-      );
-      const choice = choiceInCopy(share.messages, copy.messages, path);
-      if (choice) rememberChoice(conversationId, choice);
-      return conversationId;
-    },
-    onSuccess: (conversationId) => {
-      void cache.refreshList();
-      navigate(`/c/${conversationId}`);
-    },
-  });
+  const start = useMutation(
+    trpc.conversations.create.mutationOptions({
+      // Still pending until the copy is loaded and opened at the branch the reader was on.
+      onSuccess: async ({ conversationId }) => {
+        const copy = await queryClient.fetchQuery(
+          trpc.conversations.get.queryOptions({ id: conversationId }),
+        );
+        const choice = choiceInCopy(share.messages, copy.messages, path);
+        if (choice) rememberChoice(conversationId, choice);
+        void cache.refreshList();
+        navigate(`/c/${conversationId}`);
+      },
+    }),
+  );
 
   return (
     <div className="composer-area shared-continue">
       {start.isError && (
         <p role="alert" className="error composer-error">
-          Could not continue this conversation: {messageOf(start.error)}
+          Could not continue this conversation: {errorText(start.error)}
         </p>
       )}
       <div className="shared-continue-bar">
@@ -135,7 +138,11 @@ function ContinueBar({ share, path }: { share: SharedConversation; path: readonl
           You are reading a conversation someone shared. Continue it to get your own copy to reply
           to.
         </p>
-        <button type="button" onClick={() => start.mutate()} disabled={start.isPending}>
+        <button
+          type="button"
+          onClick={() => start.mutate({ fromShare: share.shareId })}
+          disabled={start.isPending}
+        >
           {start.isPending ? "Copying…" : "Continue this conversation"}
         </button>
       </div>

@@ -2,11 +2,11 @@ import type { ShareSummary } from "@parley/shared";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId } from "react";
 import { Link } from "../../app/router.tsx";
+import { ConfirmDialog, useConfirmedMutation } from "../../lib/ConfirmDialog.tsx";
 import { Loaded } from "../../lib/Loaded.tsx";
 import { useTRPC } from "../../trpc.ts";
 import { formatDateTime, isoDate } from "../auth/dates.ts";
 import { titleOf } from "../conversations/groups.ts";
-import { ConfirmDialog, useConfirmedMutation } from "../settings/ConfirmDialog.tsx";
 import "./shares.css";
 
 /** Settings → Shared links: the owner's working share links, each with a way to revoke it. */

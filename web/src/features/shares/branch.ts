@@ -1,20 +1,8 @@
-// A share opens at the sharer's branch, and "continue" opens the copy at the branch the viewer
-// was reading. Both are fork choices (tree.ts) worked out from a leaf.
+// "Continue" opens the copy of a share at the branch the viewer was reading: fork choices
+// (transcript/branches.ts) carried over from the share to the copy.
 
 import type { Message, SharedMessage } from "@parley/shared";
-import { type BranchChoice, type MessageTree, ROOT } from "../chat/tree.ts";
-
-/** The fork choices that show the branch from the root down to `leafId`. */
-export function choiceAlong(tree: MessageTree, leafId: string): BranchChoice {
-  const choice: Record<string, string> = {};
-  const seen = new Set<string>();
-  for (let node = tree.byId.get(leafId); node && !seen.has(node.id); ) {
-    seen.add(node.id);
-    choice[node.parentId ?? ROOT] = node.id;
-    node = node.parentId === null ? undefined : tree.byId.get(node.parentId);
-  }
-  return choice;
-}
+import { type BranchChoice, ROOT } from "../transcript/branches.ts";
 
 /**
  * The same branch in a copy of the share. The copy keeps the share's order (messages added to

@@ -1,6 +1,6 @@
 import type { ToolRound, ToolSource } from "@parley/shared";
 import { Fragment } from "react";
-import { Markdown } from "../chat/markdown/Markdown.tsx";
+import { Markdown } from "../transcript/markdown/Markdown.tsx";
 import "./tools.css";
 
 /** A tool call as an answer shows it: running (no result yet) or done. */

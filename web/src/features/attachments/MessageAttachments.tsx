@@ -1,5 +1,5 @@
 import { type FileRef, isImageType } from "@parley/shared";
-import { FileIcon } from "../../../lib/icons.tsx";
+import { FileIcon } from "../../lib/icons.tsx";
 import { fileUrl, formatSize } from "./upload.ts";
 import "./attachments.css";
 

@@ -1,6 +1,6 @@
 import { ACCEPTED_FILES, isImageType } from "@parley/shared";
 import { useRef } from "react";
-import { CloseIcon, FileIcon, IconButton, PaperclipIcon } from "../../../lib/icons.tsx";
+import { CloseIcon, FileIcon, IconButton, PaperclipIcon } from "../../lib/icons.tsx";
 import { fileUrl, formatSize } from "./upload.ts";
 import type { Attachments } from "./useAttachments.ts";
 import "./attachments.css";

@@ -22,8 +22,17 @@ let nextKey = 0;
  * The composer's attachments: each file uploads as soon as it is added (so sending is quick),
  * refusals (too large, wrong type) become errors to show, and `ready` is what a send carries.
  */
-export function useAttachments() {
-  const [items, setItems] = useState<Attachment[]>([]);
+export function useAttachments(initial: readonly FileRef[] = []) {
+  const [items, setItems] = useState<Attachment[]>(() =>
+    initial.map((ref) => ({
+      key: nextKey++,
+      name: ref.name,
+      size: ref.size,
+      type: ref.mimeType,
+      progress: 1,
+      ref,
+    })),
+  );
   const [errors, setErrors] = useState<string[]>([]);
   const uploads = useRef(new Map<number, AbortController>());
 

@@ -1,5 +1,5 @@
 import { type ReactNode, useEffect, useId, useRef, useState } from "react";
-import "./forms.css";
+import { errorText } from "./errors.ts";
 
 export interface ConfirmDialogProps {
   open: boolean;
@@ -15,9 +15,9 @@ export interface ConfirmDialogProps {
 }
 
 /**
- * A modal question before something that cannot be undone. The native <dialog> traps focus,
- * closes on Escape and returns focus to the button that opened it; Cancel comes first, so it
- * takes the focus and Enter alone never destroys anything.
+ * The app's one question before something that cannot be undone. The native <dialog> traps
+ * focus, closes on Escape and returns focus to the button that opened it; Cancel comes first,
+ * so it takes the focus and Enter alone never destroys anything.
  */
 export function ConfirmDialog(props: ConfirmDialogProps) {
   const { open, title, children, confirmLabel, busy = false, error, onConfirm, onCancel } = props;
@@ -31,6 +31,15 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
     if (open && !element.open) element.showModal();
     if (!open && element.open) element.close();
   }, [open]);
+
+  // Removed while open (its opener went away, or it is shown only while asking): hand the
+  // focus back, as closing would.
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    return () => {
+      if (dialog.current?.open) opener?.focus?.();
+    };
+  }, []);
 
   return (
     <dialog
@@ -81,7 +90,7 @@ export function useConfirmedMutation<T, Input>(
     mutate(input: Input, options: { onSuccess(): void }): void;
     reset(): void;
     isPending: boolean;
-    error: { message: string } | null;
+    error: unknown;
   },
   inputOf: (item: T) => Input,
 ) {
@@ -95,7 +104,7 @@ export function useConfirmedMutation<T, Input>(
     dialog: {
       open: target !== null,
       busy: mutation.isPending,
-      error: mutation.error?.message,
+      error: mutation.error ? errorText(mutation.error) : null,
       onConfirm: () => {
         if (target !== null) mutation.mutate(inputOf(target), { onSuccess: () => setTarget(null) });
       },

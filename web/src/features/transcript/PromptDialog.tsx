@@ -1,5 +1,6 @@
 import { useQuery } from "@tanstack/react-query";
 import { Dialog } from "../../lib/Dialog.tsx";
+import { errorText } from "../../lib/errors.ts";
 import { useTRPC } from "../../trpc.ts";
 
 /** The exact request that produced an answer (messages.prompt). */
@@ -26,7 +27,7 @@ export function PromptDialog(props: {
         <p role="status">Loading…</p>
       ) : prompt.isError ? (
         <p role="alert" className="error">
-          Could not load the prompt: {prompt.error.message}
+          Could not load the prompt: {errorText(prompt.error)}
         </p>
       ) : !prompt.data.prompt ? (
         <p className="muted">No prompt was recorded for this answer.</p>

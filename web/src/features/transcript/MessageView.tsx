@@ -1,7 +1,8 @@
 import type { Message, SendKey } from "@parley/shared";
 import { memo, useEffect, useRef, useState } from "react";
+import { ConfirmDialog } from "../../lib/ConfirmDialog.tsx";
 import { copyText } from "../../lib/clipboard.ts";
-import { ConfirmDialog } from "../../lib/Dialog.tsx";
+import { errorText } from "../../lib/errors.ts";
 import { FOCUS_COMPOSER } from "../../lib/events.ts";
 import {
   CheckIcon,
@@ -12,14 +13,21 @@ import {
   RetryIcon,
   TrashIcon,
 } from "../../lib/icons.tsx";
+import { isSendKey } from "../../lib/sendKey.ts";
+import { MessageAttachments } from "../attachments/MessageAttachments.tsx";
+import { isWriting, type LiveAnswer } from "../generations/store.ts";
+import { useLiveAnswer } from "../generations/useGenerations.ts";
 import { AnswerWithSteps, mergeSteps, SourcesList, stepsOf } from "../tools/ToolSteps.tsx";
-import { MessageAttachments } from "./attachments/MessageAttachments.tsx";
 import { BranchNav } from "./BranchNav.tsx";
-import { isSendKey } from "./Composer.tsx";
-import { messageOf } from "./errors.ts";
 import { PromptDialog } from "./PromptDialog.tsx";
-import type { ChatActions } from "./useChatActions.ts";
-import { type GenerationState, useGeneration } from "./useGeneration.ts";
+
+/** What a message's buttons do (a conversation of one's own); a share has none. */
+export interface MessageActions {
+  edit(message: Message, content: string): Promise<unknown>;
+  retry(message: Message): Promise<unknown>;
+  continue(message: Message): Promise<unknown>;
+  deleteBranch(message: Message): Promise<unknown>;
+}
 
 interface CommonProps {
   message: Message;
@@ -28,7 +36,7 @@ interface CommonProps {
   /** An answer on the shown path is being written: no other sends meanwhile. */
   busy: boolean;
   /** What the buttons do; without it the message is read-only (a shared conversation). */
-  actions?: ChatActions;
+  actions?: MessageActions;
   /** A send failed: show why. */
   onFailure: (message: string) => void;
 }
@@ -65,7 +73,7 @@ export const UserMessage = memo(function UserMessage(
               onEditing(false);
               window.dispatchEvent(new Event(FOCUS_COMPOSER));
             } catch (cause) {
-              onFailure(messageOf(cause));
+              onFailure(errorText(cause));
             }
           }}
         />
@@ -104,12 +112,17 @@ export const UserMessage = memo(function UserMessage(
       )}
       {confirming && actions && (
         <ConfirmDialog
+          open
           title="Delete this branch?"
-          message="This message and every message after it on this branch will be deleted."
           confirmLabel="Delete"
-          onConfirm={() => void actions.deleteBranch(message).catch((e) => onFailure(messageOf(e)))}
-          onClose={() => setConfirming(false)}
-        />
+          onConfirm={() => {
+            setConfirming(false);
+            void actions.deleteBranch(message).catch((e) => onFailure(errorText(e)));
+          }}
+          onCancel={() => setConfirming(false)}
+        >
+          <p>This message and every message after it on this branch will be deleted.</p>
+        </ConfirmDialog>
       )}
     </article>
   );
@@ -180,33 +193,22 @@ function EditForm(props: {
   );
 }
 
-const ENDED = new Set(["finished", "failed", "gone"]);
-
 export const AssistantMessage = memo(function AssistantMessage(
   props: CommonProps & {
     /** No message below it: it may be continued. */
     isLeaf: boolean;
-    smoothing: boolean;
     showReasoning: boolean;
     modelName: string | null;
-    onTitle: (title: string) => void;
-    onEnded: (generationId: string) => void;
   },
 ) {
   const { message, siblings, onSelectBranch, busy, actions, onFailure, isLeaf } = props;
-  const { onTitle, onEnded } = props;
   const [confirming, setConfirming] = useState(false);
   const [inspecting, setInspecting] = useState(false);
-  const generationId = message.generationId;
-  const live = useGeneration(generationId, {
-    smoothing: props.smoothing,
-    onTitle,
-    onEnd: () => generationId && onEnded(generationId),
-  });
+  const live = useLiveAnswer(message.id);
   const view = describe(message, live);
 
   const act = (action: () => Promise<unknown>) => () =>
-    void action().catch((cause) => onFailure(messageOf(cause)));
+    void action().catch((cause) => onFailure(errorText(cause)));
 
   return (
     <article
@@ -314,12 +316,17 @@ export const AssistantMessage = memo(function AssistantMessage(
       </footer>
       {confirming && actions && (
         <ConfirmDialog
+          open
           title="Delete this branch?"
-          message="This answer and every message after it on this branch will be deleted."
           confirmLabel="Delete"
-          onConfirm={act(() => actions.deleteBranch(message))}
-          onClose={() => setConfirming(false)}
-        />
+          onConfirm={() => {
+            setConfirming(false);
+            act(() => actions.deleteBranch(message))();
+          }}
+          onCancel={() => setConfirming(false)}
+        >
+          <p>This answer and every message after it on this branch will be deleted.</p>
+        </ConfirmDialog>
       )}
       {inspecting && (
         <PromptDialog
@@ -333,9 +340,9 @@ export const AssistantMessage = memo(function AssistantMessage(
 });
 
 /** What an answer shows: the live stream while there is one, else the saved message. */
-function describe(message: Message, live: GenerationState | null) {
+function describe(message: Message, live: LiveAnswer | undefined) {
   const streamed = live && live.status !== "gone";
-  const running = message.generationId !== null && (!live || !ENDED.has(live.status));
+  const running = isWriting(message, live);
   return {
     running,
     text: streamed ? live.text : message.content,
