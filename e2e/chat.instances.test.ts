@@ -64,11 +64,11 @@ describe.skipIf(skipBrowserTests || !redisUrl)("chatting through a load balancer
   const app = useChatApp({ start: startBalanced });
 
   it("sends, resumes after a reload mid-answer, stops and continues, any request on any instance", {
-    timeout: 90_000,
+    timeout: 120_000,
   }, async () => {
     const { page, server } = app;
     screenshotOnFailure(() => page, "chat-instances");
-    await startConversation(page, server.url, "Tell me about rivers [[mock tokens=1000 delay=15]]");
+    await startConversation(page, server.url, "Tell me about rivers [[mock tokens=400 delay=15]]");
     await waitForShown(page, 100);
 
     // A reload mid-answer: the stream resumes, on whichever instance.
@@ -89,7 +89,7 @@ describe.skipIf(skipBrowserTests || !redisUrl)("chatting through a load balancer
     // Continue: the same answer grows to its end.
     await lastAnswer(page).getByRole("button", { name: "Continue" }).click();
     await expect
-      .poll(() => lastAnswer(page).getAttribute("data-status"), { timeout: 30_000 })
+      .poll(() => lastAnswer(page).getAttribute("data-status"), { timeout: 60_000 })
       .toBe("done");
     const finished = await savedMessage(server, answerId);
     expect(finished.interrupted).toBe(false);

@@ -19,7 +19,10 @@ import {
 describe.skipIf(skipBrowserTests)("chatting in Chromium", () => {
   const app = useChatApp({ visitor: "each" });
 
-  it("streams an answer and its title; a stop keeps it, marked interrupted; continue finishes it", async () => {
+  // Two answers of 200 tokens at 15 ms, and a busy machine: more than the default 20 s.
+  it("streams an answer and its title; a stop keeps it, marked interrupted; continue finishes it", {
+    timeout: 60_000,
+  }, async () => {
     const { page, server } = app;
     screenshotOnFailure(() => page, "chat-stream");
     const conversationId = await startConversation(

@@ -4,6 +4,15 @@ import { openMigratedDatabase } from "./db/migrations.ts";
 
 const config = loadConfigOrExit();
 const startLog = pino({ level: config.logLevel });
+// With REDIS_URL set, Parley needs Redis: say so at once, before anything else starts.
+if (config.redisUrl) {
+  const { redisUnreachable } = await import("./redis.ts");
+  const problem = await redisUnreachable(config.redisUrl);
+  if (problem) {
+    console.error(problem);
+    process.exit(1);
+  }
+}
 // The database opens (PGlite in its worker thread) while the app's modules load: a restart
 // takes the longer of the two, not their sum.
 const opening = openMigratedDatabase(config.database, (line) => startLog.info(line));

@@ -2,7 +2,7 @@
 // their own; see limits/redis.ts).
 
 import { Redis } from "ioredis";
-import type { Logger } from "./log.ts";
+import { type Logger, silentLogger } from "./log.ts";
 
 /** REDIS_URL is set but Redis cannot be reached: Parley does not start without it. */
 export class RedisUnavailable extends Error {
@@ -76,4 +76,15 @@ export async function connectRedis(
     throw new RedisUnavailable(url, error);
   }
   return redis;
+}
+
+/** Why Redis at `url` cannot be used (one line), or undefined when it answers. */
+export async function redisUnreachable(url: string): Promise<string | undefined> {
+  try {
+    const redis = await connectRedis(url, redisConnector(url, silentLogger));
+    redis.disconnect();
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
 }

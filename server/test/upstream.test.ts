@@ -118,15 +118,6 @@ describe("a provider whose connections break", () => {
     expect(mock.requests).toHaveLength(1);
   });
 
-  it("gives up after one more try: two refusals make one failed answer", async () => {
-    relay.plan.resetBeforeAnswer = 2;
-    const before = relay.requests();
-    const { last } = await ask("[[mock tokens=8]] Hello again");
-    expect(last).toMatchObject({ type: "error", code: "upstream" });
-    expect(relay.requests() - before).toBe(2);
-    expect(mock.requests).toHaveLength(0);
-  });
-
   it("never sends again a request that was answered with an error", async () => {
     const before = relay.requests();
     const { last } = await ask("[[mock fail=before status=503]] Fail");
@@ -143,5 +134,15 @@ describe("a provider whose connections break", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(relay.requests() - before).toBe(1);
     expect(mock.requests).toHaveLength(1);
+  });
+
+  // Last: a provider that cannot be reached is marked down, and sends to it refused for a while.
+  it("gives up after one more try: two refusals make one failed answer", async () => {
+    relay.plan.resetBeforeAnswer = 2;
+    const before = relay.requests();
+    const { last } = await ask("[[mock tokens=8]] Hello again");
+    expect(last).toMatchObject({ type: "error", code: "upstream" });
+    expect(relay.requests() - before).toBe(2);
+    expect(mock.requests).toHaveLength(0);
   });
 });

@@ -3,6 +3,8 @@
 // may kill.
 
 import { type ChildProcess, spawn } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +12,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { ROOT_DIR } from "../../src/config.ts";
 import { PrismaClient } from "../../src/db/generated/client.ts";
+import { MIGRATIONS_DIR, migrationNames } from "../../src/db/migrations.ts";
 import { migrationSql, type TestDatabase } from "./database.ts";
 import { uniqueKeyPrefix } from "./redis.ts";
 
@@ -31,6 +34,7 @@ export async function createSharedDatabase(): Promise<SharedDatabase> {
   const setup = new pg.Client({ connectionString: url.href });
   await setup.connect();
   for (const sql of migrationSql()) await setup.query(sql);
+  await recordMigrations(setup);
   await setup.end();
   const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: url.href }) });
   return {
@@ -43,6 +47,30 @@ export async function createSharedDatabase(): Promise<SharedDatabase> {
       await admin.end();
     },
   };
+}
+
+/**
+ * Records the migrations as applied, as `prisma migrate deploy` does (its table, one finished
+ * row per migration with the file's SHA-256), so a Parley started on it finds nothing to do.
+ */
+async function recordMigrations(client: pg.Client) {
+  await client.query(`CREATE TABLE "_prisma_migrations" (
+    "id" VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum" VARCHAR(64) NOT NULL,
+    "finished_at" TIMESTAMPTZ,
+    "migration_name" VARCHAR(255) NOT NULL,
+    "logs" TEXT,
+    "rolled_back_at" TIMESTAMPTZ,
+    "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count" INTEGER NOT NULL DEFAULT 0)`);
+  for (const name of migrationNames()) {
+    const sql = readFileSync(join(MIGRATIONS_DIR, name, "migration.sql"));
+    await client.query(
+      `INSERT INTO "_prisma_migrations" ("id", "checksum", "finished_at", "migration_name", "applied_steps_count")
+       VALUES ($1, $2, now(), $3, 1)`,
+      [randomUUID(), createHash("sha256").update(sql).digest("hex"), name],
+    );
+  }
 }
 
 /** The settings every instance of one deployment shares. */

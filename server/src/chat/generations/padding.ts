@@ -2,14 +2,19 @@
 // without it, the lengths of encrypted SSE events spell out the answer's token lengths ("What
 // Was Your Prompt? A Remote Keylogging Attack on AI Assistants", 2024). Each frame is padded up
 // to a multiple of FRAME_BLOCK_BYTES: a frame's size tells its text's length only to within a
-// block, and one block holds a frame with any usual token (up to about 30 bytes of text).
+// block, and the smallest frame (two blocks) holds any usual token (up to about 30 bytes of text).
 
 /** Frames of streamed text take a whole number of these. */
 export const FRAME_BLOCK_BYTES = 64;
+/** And at least this much: room for a usual token whatever else the frame carries. */
+export const MIN_FRAME_BYTES = 2 * FRAME_BLOCK_BYTES;
 
 /** The spaces that bring a frame of `bytes` (with an empty pad) to a whole number of blocks. */
 export function padForFrame(bytes: number): string {
-  const target = Math.ceil(bytes / FRAME_BLOCK_BYTES) * FRAME_BLOCK_BYTES;
+  const target = Math.max(
+    MIN_FRAME_BYTES,
+    Math.ceil(bytes / FRAME_BLOCK_BYTES) * FRAME_BLOCK_BYTES,
+  );
   return " ".repeat(target - bytes);
 }
 

@@ -1,0 +1,115 @@
+// What a send costs the database, counted statement by statement (BEGIN and COMMIT included):
+// the budget of issue 11 is one read and one write before the answer's first token, and nothing
+// at all to open the answer's stream.
+
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDatabaseKinds } from "./helpers/database.ts";
+import { type ChatServer, type Client, readStream, startChatServer } from "./helpers/session.ts";
+
+/** Statements before the first token of an answer: one read, one write. */
+const SEND_BUDGET = 2;
+/** A new visitor's first conversation: the guest (user and session), then the conversation. */
+const NEW_GUEST_CONVERSATION_BUDGET = 3;
+
+describe.each(testDatabaseKinds())("the statements of a send on %s", (database) => {
+  let server: ChatServer;
+  const statements: string[] = [];
+
+  beforeAll(async () => {
+    server = await startChatServer({
+      database,
+      // Guests counted, as by default: their allowance is part of the send's write.
+      env: { GUEST_MESSAGE_LIMIT: "20" },
+      onStatement: (sql) => statements.push(sql),
+    });
+  });
+  afterAll(() => server?.close());
+
+  /** The statements `step` makes. */
+  async function counted<T>(step: () => Promise<T>) {
+    const from = statements.length;
+    const result = await step();
+    return { result, statements: statements.slice(from) };
+  }
+
+  /** Sends with the stream opened alongside (by message id); counts up to the first token. */
+  async function sendCounted(client: Client, conversationId: string, content: string) {
+    const messageId = randomUUID();
+    const from = statements.length;
+    let atFirstToken: string[] | undefined;
+    const streaming = readStream(
+      client,
+      { messageId },
+      {
+        onEvent: ({ event }) => {
+          if (event.type === "token") atFirstToken ??= statements.slice(from);
+        },
+      },
+    );
+    await client.messages.send.mutate({ conversationId, content, assistantMessageId: messageId });
+    const { events } = await streaming;
+    expect(events.at(-1)?.event.type).toBe("final");
+    return { beforeFirstToken: atFirstToken ?? [], whole: statements.slice(from) };
+  }
+
+  it(`makes a new visitor's conversation in ${NEW_GUEST_CONVERSATION_BUDGET} statements, and sends in ${SEND_BUDGET} before the first token`, async () => {
+    const client = server.newOwner();
+    const created = await counted(() =>
+      client.conversations.create.mutate({ model: "parley-demo" }),
+    );
+    expect(created.statements.length).toBeLessThanOrEqual(NEW_GUEST_CONVERSATION_BUDGET);
+    const conversationId = created.result.conversationId;
+    // Titled already, so no title is saved meanwhile: only the send's own statements count.
+    await client.conversations.update.mutate({ id: conversationId, title: "Counted" });
+
+    const first = await sendCounted(client, conversationId, "[[mock tokens=30 delay=2]] Count me");
+    console.info(
+      `${database}: new guest + conversation ${created.statements.length} statements; send to first token ${first.beforeFirstToken.length}; send to the end of a 30-token answer ${first.whole.length}`,
+    );
+    expect(first.beforeFirstToken).toHaveLength(SEND_BUDGET);
+    // One read and one write, each a single statement: no transaction around them.
+    expect(first.beforeFirstToken.some((sql) => /^\s*(BEGIN|COMMIT)/i.test(sql))).toBe(false);
+
+    // A follow-up on the same branch, as costly and no more.
+    const conversation = await client.conversations.get.query({ id: conversationId });
+    const last = conversation.messages.at(-1)?.id ?? null;
+    const messageId = randomUUID();
+    const from = statements.length;
+    let atFirstToken: number | undefined;
+    const streaming = readStream(
+      client,
+      { messageId },
+      {
+        onEvent: ({ event }) => {
+          if (event.type === "token") atFirstToken ??= statements.length - from;
+        },
+      },
+    );
+    await client.messages.send.mutate({
+      conversationId,
+      parentId: last,
+      content: "[[mock tokens=10]] And again",
+      assistantMessageId: messageId,
+    });
+    await streaming;
+    expect(atFirstToken).toBe(SEND_BUDGET);
+  });
+
+  it("opens an answer's stream without a statement", async () => {
+    const client = server.newOwner();
+    const { conversationId } = await client.conversations.create.mutate({ model: "parley-demo" });
+    await client.conversations.update.mutate({ id: conversationId, title: "Streams" });
+    const sent = await client.messages.send.mutate({
+      conversationId,
+      content: "[[mock tokens=20]] Stream me",
+    });
+    // Once the answer is written (its own checkpoints and final save are not the stream's).
+    await readStream(client, { generationId: sent.generationId });
+    const opened = await counted(() =>
+      readStream(client, { generationId: sent.generationId }, { take: 1 }),
+    );
+    expect(opened.result.events).toHaveLength(1);
+    expect(opened.statements).toEqual([]);
+  });
+});
