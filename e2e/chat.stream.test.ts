@@ -19,7 +19,7 @@ import {
 describe.skipIf(skipBrowserTests)("chatting in Chromium", () => {
   const app = useChatApp({ visitor: "each" });
 
-  // Two answers of 200 tokens at 15 ms, and a busy machine: more than the default 20 s.
+  // Long enough to stop mid-way on a busy machine, then continued to its end: more than 20 s.
   it("streams an answer and its title; a stop keeps it, marked interrupted; continue finishes it", {
     timeout: 60_000,
   }, async () => {
@@ -28,7 +28,7 @@ describe.skipIf(skipBrowserTests)("chatting in Chromium", () => {
     const conversationId = await startConversation(
       page,
       server.url,
-      "Tell me about rivers [[mock tokens=200 delay=15]]",
+      "Tell me about rivers [[mock tokens=500 delay=15]]",
     );
     expect(conversationIdOf(page)).toBe(conversationId);
     await expect.poll(() => lastAnswer(page).getAttribute("data-status")).toBe("streaming");

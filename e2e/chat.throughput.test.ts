@@ -67,8 +67,9 @@ describe.skipIf(skipBrowserTests)("a long answer at full speed", () => {
         (window as unknown as { __stats: { arrivals: number[]; shown: [number, number][] } })
           .__stats,
     );
-    // started + tokens + final (+ title): at least one event per token.
-    expect(arrivals.length).toBeGreaterThanOrEqual(TOKENS);
+    // Events over the whole answer (the server merges tokens that pile up for a busy reader, so
+    // there may be fewer events than tokens, but not a handful).
+    expect(arrivals.length).toBeGreaterThan(TOKENS / 10);
     const finalLength = shown.at(-1)?.[1] ?? 0;
     const firstShown = shown.find(([, length]) => length > 0)?.[0] ?? 0;
     const complete = shown.find(([, length]) => length >= finalLength)?.[0] ?? 0;

@@ -53,6 +53,19 @@ describe.each(testDatabaseKinds())("the database on %s", (kind) => {
     expect(found.map((user) => user?.email)).toEqual(emails);
   });
 
+  it("keeps its connection through failing statements: each fails alone, the next one works", async () => {
+    const db = database.db;
+    const failures: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      await db.$executeRawUnsafe(`SELECT * FROM "NoSuchTable${i % 3}"`).catch((error: unknown) => {
+        failures.push(String(error));
+      });
+    }
+    expect(failures).toHaveLength(20);
+    expect(failures.filter((failure) => /closed/i.test(failure))).toEqual([]);
+    expect(await db.$queryRaw<{ ok: number }[]>`SELECT 1 AS ok`).toEqual([{ ok: 1 }]);
+  });
+
   it("keeps two interleaved interactive transactions apart", async () => {
     const { db } = database;
     const [first, second] = await Promise.all([

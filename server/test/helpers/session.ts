@@ -25,7 +25,9 @@ export const API_MODELS = [
 
 /** Chat settings for tests: timeouts short enough to wait for. */
 export const TEST_CHAT_OPTIONS: Partial<ChatOptions> = {
-  idleTimeoutMs: 300,
+  // Long enough for a busy machine's stalls (the upstream starts with the send, and its first
+  // event may wait behind other tests' work), short enough to wait for.
+  idleTimeoutMs: 1_000,
   titleTimeoutMs: 2_000,
 };
 
