@@ -114,14 +114,14 @@ export async function runIdleBench(argv: string[]) {
       const controller = new AbortController();
       controllers.push(controller);
       try {
-        const body = await subscribe(
+        const response = await subscribe(
           { url: parley.hello.url, cookie: subscriber.cookie },
           "generations.active",
           undefined,
           controller.signal,
         );
         await readSse(
-          body,
+          response,
           (event, at) => {
             if (event.event === "serialized-error") subscriber.error = event.data.slice(0, 200);
             if (event.event !== "message") return false;

@@ -21,6 +21,31 @@ import { createProbe } from "./probe.ts";
 
 export interface ParleyHello {
   url: string;
+  /** An API token of an account made at start, for the /api/chat-openai target. */
+  apiToken: string;
+}
+
+/** Signs up an account over HTTP and makes it an API token (the route refuses guests). */
+async function accountToken(url: string): Promise<string> {
+  const call = async (path: string, input: unknown, cookie?: string) => {
+    const response = await fetch(`${url}/trpc/${path}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        origin: url,
+        ...(cookie ? { cookie } : {}),
+      },
+      body: JSON.stringify({ json: input }),
+    });
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+    return response;
+  };
+  const email = `bench-${process.pid}-${Date.now()}@example.com`;
+  const signedUp = await call("auth.signUp", { email, password: "bench-password-1" });
+  const cookie = signedUp.headers.getSetCookie()[0]?.split(";", 1)[0];
+  const created = await call("tokens.create", { name: "bench" }, cookie);
+  const reply = (await created.json()) as { result: { data: { json: { secret: string } } } };
+  return reply.result.data.json.secret;
 }
 
 /** Prisma operations Parley ran during a phase, and how long each took from Parley's side. */
@@ -115,8 +140,10 @@ await serveParent(async () => {
   const probe = createProbe();
   const inspector = new Session();
   inspector.connect();
+  const url = `http://127.0.0.1:${address.port}`;
+  const apiToken = await accountToken(url);
   return {
-    hello: { url: `http://127.0.0.1:${address.port}` } satisfies ParleyHello,
+    hello: { url, apiToken } satisfies ParleyHello,
     handlers: {
       "stats-start": () => {
         probe.start();

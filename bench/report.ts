@@ -1,5 +1,5 @@
 // The results as tables for people (the JSON has everything): per level and API, each target
-// against the baselines measured in the same run, then issue 11's and 12's bounds.
+// against the baselines measured in the same run, then issue 11's, 12's and 13's bounds.
 
 import type { DatabaseStats } from "./parley-process.ts";
 import type { ProcessStats } from "./probe.ts";
@@ -283,6 +283,38 @@ export function acceptance(results: readonly LevelResult[]): string[] {
       }
     }
   }
+  lines.push(...chatApiAcceptance(results));
+  return lines;
+}
+
+/**
+ * Issue 13: /api/chat-openai within 10 % of the bare proxy. Compared on first token and on the
+ * whole token lag (upstream wrote → client read): the added part alone is a fraction of a
+ * millisecond, where 10 % would be measuring noise.
+ */
+function chatApiAcceptance(results: readonly LevelResult[]): string[] {
+  const lines: string[] = [];
+  const verdict = (ok: boolean) => (ok ? "ok  " : "MISS");
+  for (const level of results) {
+    const proxy = find(level, "proxy", "proxy")?.summary;
+    for (const target of level.targets.filter((t) => t.kind === "chat-api")) {
+      const s = target.summary;
+      const where = `${level.api} × ${level.concurrency}, ${target.name}`;
+      const first = s.firstToken?.p50;
+      const proxyFirst = proxy?.firstToken?.p50;
+      const lag = s.tokenLag?.p50;
+      const proxyLag = proxy?.tokenLag?.p50;
+      lines.push(`${verdict(s.errors === 0)} ${where}: ${s.errors} errors`);
+      if (first === undefined || proxyFirst === undefined) continue;
+      lines.push(
+        `${verdict(first <= 1.1 * proxyFirst)} ${where}: first token p50 ${ms(first)} ms ≤ 1.1 × proxy ${ms(proxyFirst)} ms`,
+      );
+      if (lag === undefined || proxyLag === undefined) continue;
+      lines.push(
+        `${verdict(lag <= 1.1 * proxyLag)} ${where}: token lag p50 ${ms(lag)} ms ≤ 1.1 × proxy ${ms(proxyLag)} ms`,
+      );
+    }
+  }
   return lines;
 }
 
@@ -297,7 +329,7 @@ export function formatReport(results: readonly LevelResult[], header: string): s
     "tokens per socket read (well above 1 means something buffered them).",
     "",
     ...results.map(levelTables).flatMap((text) => [text, ""]),
-    "Issue 11/12 bounds on this machine, this run (ok / MISS):",
+    "Issue 11/12/13 bounds on this machine, this run (ok / MISS):",
     ...acceptance(results).map((line) => `  ${line}`),
   ].join("\n");
 }

@@ -29,6 +29,7 @@ import { addStats, createProbe, type ProcessStats } from "./probe.ts";
 import { formatReport, type LevelResult, type TargetResult } from "./report.ts";
 import { summarize } from "./stats.ts";
 import {
+  chatApiReader,
   directReader,
   parleyReader,
   proxyReader,
@@ -98,6 +99,15 @@ async function main(options: BenchOptions) {
         read: parleyReader(parley.hello.url, options.subscribe),
         servers: [parley],
       });
+      // The raw route once, on the first database: it stores nothing, so one is enough.
+      if (database === options.databases[0]) {
+        targets.push({
+          name: "parley /api/chat-openai",
+          kind: "chat-api",
+          read: chatApiReader(parley.hello.url, parley.hello.apiToken),
+          servers: [parley],
+        });
+      }
     }
     if (options.instances > 0) {
       const viaProxy: Nginx = stopLater(await startNginx({ servers: [hostPort(proxy.hello.url)] }));
@@ -149,7 +159,7 @@ async function main(options: BenchOptions) {
       })();
     };
     const parleyCall = async <T>(target: Target, call: string): Promise<T[]> =>
-      target.kind === "parley"
+      target.kind === "parley" || target.kind === "chat-api"
         ? Promise.all(target.servers.map((server) => server.call<T>(call)))
         : [];
 

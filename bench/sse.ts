@@ -19,15 +19,20 @@ export function eventSize(event: SseEvent): number {
 }
 
 /**
- * Reads `body` until it ends or `onEvent` returns true. `at` is when the chunk that completed
- * the event arrived; `onBytes` sees the size of every chunk.
+ * Reads `response`'s body until it ends or `onEvent` returns true. `at` is when the chunk that
+ * completed the event arrived; `onBytes` sees the size of every chunk.
+ *
+ * It takes the Response, not its body, and holds it to the end: undici cancels the body of a
+ * Response that was garbage-collected, and the body then reads as ended, empty (seen under
+ * load: at 300 streams, up to half the subscriptions "ended" after 0 bytes).
  */
 export async function readSse(
-  body: ReadableStream<Uint8Array>,
+  response: Response,
   onEvent: (event: SseEvent, at: number) => boolean | undefined,
   onBytes: (bytes: number) => void,
 ): Promise<void> {
-  const reader = body.getReader();
+  if (!response.body) throw new Error(`the response (${response.status}) has no body`);
+  const reader = response.body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
   let event = "";
@@ -69,5 +74,7 @@ export async function readSse(
     }
   } finally {
     reader.cancel().catch(() => {});
+    // Reachable until here (see above).
+    void response.bodyUsed;
   }
 }

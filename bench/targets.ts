@@ -4,18 +4,21 @@
 //           read by sse.ts (the SDK's own parsing would be client cost the others do not pay);
 //   proxy   the bare proxy (bare-proxy-process.ts), the same request body;
 //   parley  a new guest and a new conversation: conversations.create, messages.send, then the
-//           generations.stream subscription until `final`.
+//           generations.stream subscription until `final`;
+//   chat-api  Parley's raw route POST /api/chat-openai with an API token: the provider's own
+//           stream with Parley's auth and limits in front, nothing stored.
 // Every answer token carries its index and the time the upstream sent it (stamps.ts), so tokens
 // are counted from the text received, however the target frames them.
 
 import { randomUUID } from "node:crypto";
 import OpenAI from "openai";
+import type { ChatApiRequest } from "../shared/src/index.ts";
 import { now } from "./clock.ts";
 import { type BenchApi, modelFor } from "./models.ts";
 import { eventSize, readSse, type SseEvent } from "./sse.ts";
 import { readStamps } from "./stamps.ts";
 
-export type TargetKind = "direct" | "proxy" | "parley";
+export type TargetKind = "direct" | "proxy" | "parley" | "chat-api";
 
 /** What one stream looked like from the client. Times in ms on the shared clock. */
 export interface StreamSample {
@@ -161,7 +164,7 @@ export function directReader(baseURL: string) {
           ? await openai.chat.completions.create(chatBody(request), { signal }).asResponse()
           : await openai.responses.create(responsesBody(request), { signal }).asResponse();
       if (!response.body) throw new Error(`upstream answered ${response.status} without a body`);
-      await readSse(response.body, readOpenAIEvent(request.api, sample), (bytes) => {
+      await readSse(response, readOpenAIEvent(request.api, sample), (bytes) => {
         sample.bytes += bytes;
       });
     });
@@ -185,7 +188,33 @@ export function proxyReader(url: string) {
           `proxy answered ${response.status}: ${(await response.text()).slice(0, 200)}`,
         );
       }
-      await readSse(response.body, readOpenAIEvent(request.api, sample), (bytes) => {
+      await readSse(response, readOpenAIEvent(request.api, sample), (bytes) => {
+        sample.bytes += bytes;
+      });
+    });
+  };
+}
+
+/** Parley's `/api/chat-openai` with a Bearer token: the SDK's stream passed through as is. */
+export function chatApiReader(url: string, token: string) {
+  return (request: StreamRequest): Promise<StreamSample> => {
+    const sample = newSample();
+    return within(sample, request.timeoutMs, async (signal) => {
+      const response = await fetch(`${url}/api/chat-openai`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          model: modelFor(request.api),
+          messages: [{ role: "user", content: request.content }],
+        } satisfies ChatApiRequest),
+        signal,
+      });
+      if (!response.ok || !response.body) {
+        throw new Error(
+          `/api/chat-openai answered ${response.status}: ${(await response.text()).slice(0, 200)}`,
+        );
+      }
+      await readSse(response, readOpenAIEvent(request.api, sample), (bytes) => {
         sample.bytes += bytes;
       });
     });
@@ -238,7 +267,7 @@ export async function subscribe(
   path: string,
   input: unknown,
   signal: AbortSignal,
-): Promise<ReadableStream<Uint8Array>> {
+): Promise<Response> {
   const query =
     input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
   const response = await fetch(`${session.url}/trpc/${path}${query}`, {
@@ -248,7 +277,7 @@ export async function subscribe(
   if (!response.ok || !response.body) {
     throw new Error(`${path}: ${response.status} ${(await response.text()).slice(0, 200)}`);
   }
-  return response.body;
+  return response;
 }
 
 /** How a client gets from a new conversation to its answer's events. */
@@ -266,7 +295,7 @@ async function sendAndSubscribe(
   input: { conversationId: string; content: string },
   when: SubscribeWhen,
   signal: AbortSignal,
-): Promise<{ sent: number; events: ReadableStream<Uint8Array> }> {
+): Promise<{ sent: number; events: Response }> {
   const send = { ...input, mode: "new" };
   if (when === "with-send") {
     const messageId = randomUUID();
@@ -359,6 +388,9 @@ export function parleyReader(url: string, when: SubscribeWhen) {
           sample.bytes += bytes;
         },
       );
+      if (!sample.ended && sample.error === undefined) {
+        sample.error = `the body ended after ${sample.bytes} bytes, ${sample.index.length} tokens: ${seen.join(" ")}`;
+      }
     });
   };
 }
