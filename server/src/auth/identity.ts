@@ -6,10 +6,10 @@ import type {
   SignInInput,
   SignUpInput,
 } from "@parley/shared";
-import { TRPCError } from "@trpc/server";
 import { generateIdFromEntropySize } from "lucia";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
+import { DomainError } from "../errors.ts";
 import { sha256 } from "./hash.ts";
 import { type Auth, SESSION_LIFETIME_MS } from "./lucia.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
@@ -157,7 +157,7 @@ export function createIdentityService(deps: {
           user = found?.user;
         }
         if (!user) {
-          throw new TRPCError({ code: "UNAUTHORIZED", message: "Invalid or revoked API token" });
+          throw new DomainError("unauthorized", "Invalid or revoked API token");
         }
         return { caller: { user: toCaller(user), sessionId: null, via: "token" } as Caller };
       }
@@ -194,7 +194,7 @@ export function createIdentityService(deps: {
     /** A guest account with its own session, for a caller who chats without signing in. */
     async startGuest(meta: ClientMeta) {
       if (identity.requireLogin) {
-        throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to chat" });
+        throw new DomainError("unauthorized", "Sign in to chat");
       }
       await deps.throttle.checkGuestLimit(meta.ip);
       // The user and its session in one statement (as Lucia would make the session).
@@ -219,15 +219,12 @@ export function createIdentityService(deps: {
 
     async signUp(input: SignUpInput, caller: Caller, meta: ClientMeta) {
       if (!identity.allowSignup) {
-        throw new TRPCError({ code: "FORBIDDEN", message: "Sign-up is closed on this server" });
+        throw new DomainError("forbidden", "Sign-up is closed on this server");
       }
       await deps.throttle.checkSignUpLimit(meta.ip);
       const existing = await db.user.findUnique({ where: { email: input.email } });
       if (existing) {
-        throw new TRPCError({
-          code: "CONFLICT",
-          message: "An account with this email already exists",
-        });
+        throw new DomainError("conflict", "An account with this email already exists");
       }
       const user = await db.user.create({
         data: {
@@ -244,8 +241,7 @@ export function createIdentityService(deps: {
       const user = await db.user.findUnique({ where: { email: input.email } });
       // Unknown email and wrong password do the same work and get the same answer.
       const valid = await verifyPassword(user?.passwordHash, input.password);
-      if (!user || !valid)
-        throw new TRPCError({ code: "UNAUTHORIZED", message: WRONG_CREDENTIALS });
+      if (!user || !valid) throw new DomainError("unauthorized", WRONG_CREDENTIALS);
       return { user: toCaller(user), cookie: await signInUser(user.id, caller, meta) };
     },
 
@@ -274,7 +270,7 @@ export function createIdentityService(deps: {
     async revokeSession(userId: string, id: string) {
       const { count } = await db.session.deleteMany({ where: { id, userId } });
       callers.forget({ session: id });
-      if (count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "No such session" });
+      if (count === 0) throw new DomainError("not_found", "No such session");
     },
 
     async me(caller: Caller): Promise<AuthMeOutput> {

@@ -8,7 +8,7 @@ import type {
 } from "@parley/shared";
 import { LIMITS, ToolSelection } from "@parley/shared";
 import type { Prisma } from "../db/generated/client.ts";
-import { badRequest } from "./errors.ts";
+import { badRequest } from "../errors.ts";
 import { sqlTimestamp } from "./generations/saves.ts";
 import { newId } from "./ids.ts";
 import { noRoomForConversation, startingModel } from "./new-conversations.ts";

@@ -11,7 +11,7 @@ import {
   PARLEY_EXPORT_VERSION,
   ParleyExport,
 } from "@parley/shared";
-import { notFound } from "./errors.ts";
+import { notFound } from "../errors.ts";
 import { branchOf, documentMarkdown, type MarkdownConversation } from "./exchange-markdown.ts";
 import { messageColumns, toMessage } from "./records.ts";
 import type { ChatParts } from "./service.ts";

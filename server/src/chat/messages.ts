@@ -6,14 +6,13 @@ import {
   type SendMessageInput,
   type SendMessageOutput,
 } from "@parley/shared";
-import { TRPCError } from "@trpc/server";
+import { badRequest, DomainError, limitReached, modelUnavailable, notFound } from "../errors.ts";
 import { attachmentParts, checkModelTakes, userContent } from "../files/prompt.ts";
 import { readRecordedPrompt, recordPrompt } from "../files/recorded-prompt.ts";
 import { buildRequest, type PromptMessage, type PromptPart } from "../llm/stream.ts";
 import { followUpRequests } from "../llm/tool-format.ts";
 import type { Logger } from "../log.ts";
 import { checkToolChoice, chooseTools, rememberTools } from "../tools/choice.ts";
-import { badRequest, limitReached, modelUnavailable, notFound } from "./errors.ts";
 import { newId } from "./ids.ts";
 import { promptMessages } from "./prompt.ts";
 import { ownedConversation, storedRounds } from "./records.ts";
@@ -74,10 +73,10 @@ export function createMessageService(deps: ChatParts) {
     // The answer would read text that is still being written.
     const pathEnd = plan.continued?.id ?? plan.answerParentId ?? plan.user?.parentId ?? null;
     if (await runner.writing(pathTo(tree, pathEnd).map((node) => node.id))) {
-      throw new TRPCError({
-        code: "CONFLICT",
-        message: "An answer on this branch is still being written; wait for it or stop it.",
-      });
+      throw new DomainError(
+        "conflict",
+        "An answer on this branch is still being written; wait for it or stop it.",
+      );
     }
 
     // Every file the model would read: the new message's, and those earlier on the branch.
@@ -172,10 +171,10 @@ export function createMessageService(deps: ChatParts) {
     );
     if (missing.length > 0) {
       // Whether someone else uploaded it is not the caller's business.
-      throw new TRPCError({
-        code: "NOT_FOUND",
-        message: `No such file: ${missing.map((sha256) => sha256.slice(0, 12)).join(", ")}. Upload it first.`,
-      });
+      throw new DomainError(
+        "not_found",
+        `No such file: ${missing.map((sha256) => sha256.slice(0, 12)).join(", ")}. Upload it first.`,
+      );
     }
     return found;
   }
@@ -286,10 +285,10 @@ function refusal(error: unknown, guestLimit: number | undefined): unknown {
         `Guests can send ${guestLimit} messages. Sign in or create an account to keep chatting.`,
       );
     case "id-taken":
-      return new TRPCError({
-        code: "CONFLICT",
-        message: "assistantMessageId is already the id of a message; choose a new one.",
-      });
+      return new DomainError(
+        "conflict",
+        "assistantMessageId is already the id of a message; choose a new one.",
+      );
     case "gone":
       return notFound("message");
   }

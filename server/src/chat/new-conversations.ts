@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { FileRef, Message, Settings } from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import type { Prisma } from "../db/generated/client.ts";
-import { limitReached } from "./errors.ts";
+import { limitReached } from "../errors.ts";
 import type { ChatParts } from "./service.ts";
 
 /** LIMIT_REACHED when the owner already keeps as many conversations as anyone may. */

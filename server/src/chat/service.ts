@@ -3,6 +3,7 @@
 
 import { LIMITS, type Limits } from "@parley/shared";
 import type { Db } from "../db/client.ts";
+import { notFound } from "../errors.ts";
 import type { FileService } from "../files/service.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
 import type { GenerationObserver } from "../metrics/index.ts";
@@ -10,7 +11,6 @@ import type { ToolService } from "../tools/service.ts";
 import { DEFAULT_LOG_TTL_MS, type GenerationBus } from "./bus/index.ts";
 import { createMemoryBus } from "./bus/memory.ts";
 import { createConversationService } from "./conversations.ts";
-import { notFound } from "./errors.ts";
 import { createExchangeService } from "./exchange.ts";
 import {
   createGenerationRunner,

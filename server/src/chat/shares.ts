@@ -15,12 +15,11 @@ import {
   type SharesListOutput,
   ToolRounds,
 } from "@parley/shared";
-import { TRPCError } from "@trpc/server";
 import { nanoid } from "nanoid";
 import { z } from "zod";
 import { Prisma } from "../db/generated/client.ts";
+import { badRequest, DomainError, limitReached, notFound } from "../errors.ts";
 import type { ConversationService } from "./conversations.ts";
-import { badRequest, limitReached, notFound } from "./errors.ts";
 import {
   createConversationWithTree,
   requireRoomForConversation,
@@ -57,10 +56,7 @@ export function createShareService(deps: ChatParts & { conversations: Conversati
     }
     // A half-written answer would be shared as it stands now and change right after.
     if (conversation.messages.some((message) => message.generationId !== null)) {
-      throw new TRPCError({
-        code: "CONFLICT",
-        message: "An answer is still being written; share once it is done.",
-      });
+      throw new DomainError("conflict", "An answer is still being written; share once it is done.");
     }
     const snapshot = snapshotOf(conversation, input.leafId, input.includeTools ?? true);
     const contentHash = hashOf(conversation.id, snapshot);
@@ -121,7 +117,7 @@ export function createShareService(deps: ChatParts & { conversations: Conversati
   /** Anyone with the id may read a share, until its owner revokes it. */
   async function get(shareId: string): Promise<SharedConversation> {
     const row = await db.share.findUnique({ where: { id: shareId } });
-    if (!row || row.revokedAt) throw shareNotFound();
+    if (!row || row.revokedAt) throw notFound("share");
     return { shareId: row.id, createdAt: row.createdAt, ...StoredSnapshot.parse(row.snapshot) };
   }
 
@@ -164,7 +160,7 @@ export function createShareService(deps: ChatParts & { conversations: Conversati
       if (revoked.count > 0) await tx.shareFile.deleteMany({ where: { shareId } });
       return revoked;
     });
-    if (count === 0) throw shareNotFound();
+    if (count === 0) throw notFound("share");
     return { shareId, revokedAt };
   }
 
@@ -182,7 +178,7 @@ export async function cloneShare(
 ): Promise<CreateConversationOutput> {
   const { db, models, settings } = deps;
   const share = await db.share.findUnique({ where: { id: input.fromShare } });
-  if (!share || share.revokedAt) throw shareNotFound();
+  if (!share || share.revokedAt) throw notFound("share");
   const clone = { ownerId_fromShareId: { ownerId, fromShareId: share.id } };
   const earlier = await db.conversation.findUnique({ where: clone, select: { id: true } });
   if (earlier) return { conversationId: earlier.id };
@@ -296,6 +292,3 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /** Missing and revoked look the same: a revoked link tells nothing. */
-function shareNotFound(): TRPCError {
-  return new TRPCError({ code: "NOT_FOUND", message: "No such share." });
-}

@@ -12,7 +12,6 @@ import {
   ModelParameters,
   type TokenUsage,
 } from "@parley/shared";
-import { TRPCError } from "@trpc/server";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type {
   ChatCompletionChunk,
@@ -25,7 +24,8 @@ import type {
 import type { CallerUser, IdentityService } from "../auth/identity.ts";
 import { paddedTextFrame } from "../chat/generations/padding.ts";
 import type { Config } from "../config.ts";
-import { type Limits, RateLimitError, setRateLimitHeaders } from "../limits/index.ts";
+import { DomainError, RateLimited } from "../errors.ts";
+import type { Limits } from "../limits/index.ts";
 import type { ModelRegistry, ModelRoute } from "../llm/registry.ts";
 import {
   buildRequest,
@@ -38,6 +38,7 @@ import {
   type UpstreamRequest,
 } from "../llm/stream.ts";
 import type { GenerationObserver, GenerationReport } from "../metrics/index.ts";
+import { setRateLimitHeaders } from "./rate-limit.ts";
 
 /** Exactly these, on every stream; never compressed (no compression is registered). */
 const SSE_HEADERS = {
@@ -180,7 +181,7 @@ export async function registerChatApi(app: FastifyInstance, deps: ChatApiDeps) {
       });
       setRateLimitHeaders(reply, allowance);
     } catch (error) {
-      if (!(error instanceof RateLimitError)) throw error;
+      if (!(error instanceof RateLimited)) throw error;
       setRateLimitHeaders(reply, error.result);
       return void fail(reply, 429, { code: "rate_limited", message: error.message });
     }
@@ -210,7 +211,7 @@ export async function registerChatApi(app: FastifyInstance, deps: ChatApiDeps) {
       return caller.user && !caller.user.guest ? caller.user : undefined;
     } catch (error) {
       // A revoked or unknown token.
-      if (error instanceof TRPCError && error.code === "UNAUTHORIZED") return undefined;
+      if (error instanceof DomainError && error.kind === "unauthorized") return undefined;
       throw error;
     }
   }

@@ -13,9 +13,8 @@ import {
   type ImportOutput,
   storableText,
 } from "@parley/shared";
-import { TRPCError } from "@trpc/server";
+import { badRequest, DomainError } from "../../errors.ts";
 import { cleanName, FileRejected } from "../../files/service.ts";
-import { badRequest } from "../errors.ts";
 import { createConversationWithTree, startingModel } from "../new-conversations.ts";
 import type { ChatParts } from "../service.ts";
 import { isChatbotUi, readChatbotUi } from "./chatbot-ui.ts";
@@ -397,7 +396,7 @@ async function isZip(path: string): Promise<boolean> {
 
 /** What went wrong reading the file, as the error the caller gets (anything else is ours). */
 function refusal(error: unknown, what: string, entry?: string): unknown {
-  if (error instanceof TRPCError) return error;
+  if (error instanceof DomainError) return error;
   if (error instanceof NotJson) {
     return badRequest(
       entry
@@ -407,9 +406,7 @@ function refusal(error: unknown, what: string, entry?: string): unknown {
   }
   if (error instanceof ZipRefused) {
     const message = `${what} ${error.message}`;
-    return error.status === 413
-      ? new TRPCError({ code: "PAYLOAD_TOO_LARGE", message })
-      : badRequest(message);
+    return error.status === 413 ? new DomainError("too_large", message) : badRequest(message);
   }
   return error;
 }
