@@ -1,23 +1,28 @@
 import {
   type FileRef,
+  type Limits,
   type MessagePromptOutput,
   ModelParameters,
   RecordedPrompt,
   type SendMessageInput,
   type SendMessageOutput,
 } from "@parley/shared";
+import type { Db } from "../db/client.ts";
 import { badRequest, DomainError, limitReached, modelUnavailable, notFound } from "../errors.ts";
 import { attachmentParts, checkModelTakes, userContent } from "../files/prompt.ts";
 import { readRecordedPrompt, recordPrompt } from "../files/recorded-prompt.ts";
+import type { FileService } from "../files/service.ts";
+import type { ModelRegistry } from "../llm/registry.ts";
 import { buildRequest, type PromptMessage, type PromptPart } from "../llm/stream.ts";
 import { followUpRequests } from "../llm/tool-format.ts";
 import type { Logger } from "../log.ts";
 import { checkToolChoice, chooseTools, rememberTools } from "../tools/choice.ts";
+import type { ToolService } from "../tools/service.ts";
+import type { GenerationRunner } from "./generations/runner.ts";
 import { newId } from "./ids.ts";
 import { promptMessages } from "./prompt.ts";
 import { ownedConversation, storedRounds } from "./records.ts";
 import { readForSend, type SendNode, SendRefused, writeSend } from "./sends.ts";
-import type { ChatParts } from "./service.ts";
 import { settingsFromStored } from "./settings.ts";
 import { hasChildren, pathTo, subtree, type Tree, treeOf } from "./tree.ts";
 
@@ -35,7 +40,19 @@ interface SendPlan {
   path: SendNode[];
 }
 
-export function createMessageService(deps: ChatParts) {
+/** What the message service is built from (service.ts composes them). */
+export interface MessageDeps {
+  db: Db;
+  models: ModelRegistry;
+  runner: GenerationRunner;
+  limits: Limits;
+  /** Attachments: who may attach what, and their bytes for prompts. */
+  files: FileService;
+  /** The tools models may call (none when omitted). */
+  tools?: ToolService;
+}
+
+export function createMessageService(deps: MessageDeps) {
   const { db, models, runner, limits, files, tools } = deps;
 
   /**
@@ -298,7 +315,7 @@ function refusal(error: unknown, guestLimit: number | undefined): unknown {
  * A recorded prompt: JSON text (how prompts are stored; see recordPrompt), parsed with its file
  * references expanded, or an object (older rows).
  */
-async function recordedJson(value: unknown, read: ChatParts["files"]["read"]): Promise<unknown> {
+async function recordedJson(value: unknown, read: FileService["read"]): Promise<unknown> {
   if (typeof value !== "string") return value;
   try {
     return await readRecordedPrompt(value, read);

@@ -7,6 +7,7 @@ import {
   type Conversation,
   type CreateConversationInput,
   type CreateConversationOutput,
+  type Limits,
   type RevokeShareOutput,
   SharedConversation,
   SharedMessage,
@@ -17,15 +18,16 @@ import {
 } from "@parley/shared";
 import { nanoid } from "nanoid";
 import { z } from "zod";
+import type { Db } from "../db/client.ts";
 import { Prisma } from "../db/generated/client.ts";
 import { badRequest, DomainError, limitReached, notFound } from "../errors.ts";
-import type { ConversationService } from "./conversations.ts";
+import type { ModelRegistry } from "../llm/registry.ts";
 import {
   createConversationWithTree,
   requireRoomForConversation,
   startingModel,
 } from "./new-conversations.ts";
-import type { ChatParts } from "./service.ts";
+import type { SettingsService } from "./settings.ts";
 
 const SHARE_ID_LENGTH = 7;
 /** 64^7 ids make a collision rare; a few draws make a failure to find a free one unheard of. */
@@ -46,7 +48,15 @@ type Snapshot = z.infer<typeof StoredSnapshot>;
 
 export type ShareService = ReturnType<typeof createShareService>;
 
-export function createShareService(deps: ChatParts & { conversations: ConversationService }) {
+/** What the share service is built from (service.ts composes them). */
+export interface ShareDeps {
+  db: Db;
+  limits: Pick<Limits, "sharesPerOwner">;
+  /** The owner's conversation as the app shows it (conversations.ts). */
+  conversations: { get(ownerId: string, id: string): Promise<Conversation> };
+}
+
+export function createShareService(deps: ShareDeps) {
   const { db, conversations } = deps;
 
   async function share(ownerId: string, input: ShareInput): Promise<ShareOutput> {
@@ -172,7 +182,12 @@ export function createShareService(deps: ChatParts & { conversations: Conversati
  * (new ids, the same tree and attachments), or the copy they made before if it still exists.
  */
 export async function cloneShare(
-  deps: ChatParts,
+  deps: {
+    db: Db;
+    models: Pick<ModelRegistry, "route" | "list">;
+    settings: Pick<SettingsService, "get">;
+    limits: Pick<Limits, "conversationsPerOwner">;
+  },
   ownerId: string,
   input: NonNullable<CreateConversationInput> & { fromShare: string },
 ): Promise<CreateConversationOutput> {

@@ -34,9 +34,9 @@ import {
   type StreamPart,
   streamCompletion,
   toUpstreamFailure,
-  type UpstreamFailure,
   type UpstreamRequest,
 } from "../llm/stream.ts";
+import type { UpstreamFailure } from "../llm/upstream-failure.ts";
 import type { GenerationObserver, GenerationReport } from "../metrics/index.ts";
 import { setRateLimitHeaders } from "./rate-limit.ts";
 

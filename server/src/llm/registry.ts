@@ -19,7 +19,7 @@ import {
   statusOf,
   succeeded,
 } from "./providers.ts";
-import { UpstreamFailure } from "./stream.ts";
+import { UpstreamFailure } from "./upstream-failure.ts";
 import { upstreamFetch } from "./upstream-fetch.ts";
 
 /** How to reach one model upstream. */

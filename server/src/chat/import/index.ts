@@ -11,12 +11,15 @@ import {
   type FileRef,
   type ImportInput,
   type ImportOutput,
+  type Limits,
   storableText,
 } from "@parley/shared";
+import type { Db } from "../../db/client.ts";
 import { badRequest, DomainError } from "../../errors.ts";
-import { cleanName, FileRejected } from "../../files/service.ts";
+import { cleanName, FileRejected, type FileService } from "../../files/service.ts";
+import type { ModelRegistry } from "../../llm/registry.ts";
 import { createConversationWithTree, startingModel } from "../new-conversations.ts";
-import type { ChatParts } from "../service.ts";
+import type { SettingsService } from "../settings.ts";
 import { isChatbotUi, readChatbotUi } from "./chatbot-ui.ts";
 import { isChatGpt, readChatGpt } from "./chatgpt.ts";
 import {
@@ -70,7 +73,13 @@ export interface ImportProgress {
 const SUPPORTED =
   "Import a Parley export, ChatGPT's conversations.json or its ZIP, or an export of Open WebUI, LibreChat or chatbot-ui.";
 
-export function createImportService(deps: ChatParts) {
+export function createImportService(deps: {
+  db: Db;
+  models: Pick<ModelRegistry, "route" | "list">;
+  settings: Pick<SettingsService, "get">;
+  limits: Limits;
+  files: Pick<FileService, "maxBytes" | "save">;
+}) {
   const { db, models, settings, limits, files } = deps;
 
   /** A JSON document sent as text (conversations.import), imported at once. */
