@@ -227,10 +227,8 @@ export async function buildApp(deps: AppDeps) {
   });
   const services: Services = {
     config,
-    db,
     models: registry,
     chat,
-    files,
     tools,
     tokens,
     limits,
@@ -241,6 +239,7 @@ export async function buildApp(deps: AppDeps) {
       identity: config.identity,
       throttle: limits,
       callers,
+      adoptGuestChats: chat.adoptGuestChats,
     }),
   };
 

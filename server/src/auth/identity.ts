@@ -9,6 +9,7 @@ import type {
 import { generateIdFromEntropySize } from "lucia";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
+import type { Prisma } from "../db/generated/client.ts";
 import { DomainError } from "../errors.ts";
 import { sha256 } from "./hash.ts";
 import { type Auth, SESSION_LIFETIME_MS } from "./lucia.ts";
@@ -54,6 +55,8 @@ export function createIdentityService(deps: {
   throttle: IdentityThrottle;
   /** Who recent cookies are, so most requests read nothing to know their caller. */
   callers: CallerCache;
+  /** Moves what a guest made to the account it signs in to (the chat service's). */
+  adoptGuestChats(tx: Prisma.TransactionClient, guestId: string, userId: string): Promise<void>;
 }) {
   const { db, auth, tokens, identity, callers } = deps;
 
@@ -75,53 +78,13 @@ export function createIdentityService(deps: {
     return auth.createSessionCookie(session.id).serialize();
   };
 
-  /** Moves a guest's conversations, shares and settings to an account, then removes the guest. */
+  /** Gives a guest's conversations, shares and settings to an account, then removes the guest. */
   const adoptGuest = (guestId: string, userId: string) =>
     db
       .$transaction(async (tx) => {
-        const guest = await tx.user.findUnique({
-          where: { id: guestId },
-          include: { settings: true },
-        });
+        const guest = await tx.user.findUnique({ where: { id: guestId }, select: { guest: true } });
         if (!guest?.guest) return;
-        // A share copied by both keeps the account's copy as "the" copy (ownerId + fromShareId
-        // is unique); the guest's copy stays, unlinked.
-        const copies = await tx.conversation.findMany({
-          where: { ownerId: userId, fromShareId: { not: null } },
-          select: { fromShareId: true },
-        });
-        await tx.conversation.updateMany({
-          where: {
-            ownerId: guestId,
-            fromShareId: { in: copies.flatMap((c) => c.fromShareId ?? []) },
-          },
-          data: { fromShareId: null },
-        });
-        await tx.conversation.updateMany({
-          where: { ownerId: guestId },
-          data: { ownerId: userId },
-        });
-        // Files uploaded but not sent yet stay attachable (the account keeps its own names).
-        const uploads = await tx.fileUpload.findMany({ where: { ownerId: guestId } });
-        await tx.fileUpload.createMany({
-          data: uploads.map((upload) => ({ ...upload, ownerId: userId })),
-          skipDuplicates: true,
-        });
-        // The guest's share links keep working, as the account's.
-        await tx.share.updateMany({ where: { ownerId: guestId }, data: { ownerId: userId } });
-        if (guest.settings) {
-          const mine = await tx.settings.findUnique({ where: { userId } });
-          // The guest's choices are the most recent ones, so they win over older account settings.
-          const data = {
-            ...(mine?.data as object | undefined),
-            ...(guest.settings.data as object),
-          };
-          await tx.settings.upsert({
-            where: { userId },
-            create: { userId, data },
-            update: { data },
-          });
-        }
+        await deps.adoptGuestChats(tx, guestId, userId);
         await tx.user.delete({ where: { id: guestId } });
       })
       .then(() => callers.forget({ user: guestId }));

@@ -10,6 +10,7 @@ import type { FileService } from "../files/service.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
 import type { GenerationObserver } from "../metrics/index.ts";
 import type { ToolService } from "../tools/service.ts";
+import { adoptGuestChats } from "./adopt-guest.ts";
 import { DEFAULT_LOG_TTL_MS, type GenerationBus } from "./bus/index.ts";
 import { createMemoryBus } from "./bus/memory.ts";
 import { createConversationService } from "./conversations.ts";
@@ -95,6 +96,8 @@ export function createChatService(deps: {
       },
     },
     settings,
+    /** A guest signing in: what it made becomes the account's (inside identity's transaction). */
+    adoptGuestChats,
     /** Stops running generations (their answers are saved as interrupted), then drops the log. */
     async close() {
       await runner.close();

@@ -38,6 +38,7 @@ import {
 } from "../llm/stream.ts";
 import type { UpstreamFailure } from "../llm/upstream-failure.ts";
 import type { GenerationObserver, GenerationReport } from "../metrics/index.ts";
+import { identifyCaller } from "./caller.ts";
 import { setRateLimitHeaders } from "./rate-limit.ts";
 
 /** Exactly these, on every stream; never compressed (no compression is registered). */
@@ -206,9 +207,8 @@ export async function registerChatApi(app: FastifyInstance, deps: ChatApiDeps) {
   /** A signed-in account (not a guest), by session cookie or API token; else undefined. */
   async function signedIn(request: FastifyRequest, reply: FastifyReply) {
     try {
-      const { caller, setCookie } = await identity.authenticate(request.headers);
-      if (setCookie) reply.header("set-cookie", setCookie);
-      return caller.user && !caller.user.guest ? caller.user : undefined;
+      const { user } = await identifyCaller(identity, request, reply);
+      return user && !user.guest ? user : undefined;
     } catch (error) {
       // A revoked or unknown token.
       if (error instanceof DomainError && error.kind === "unauthorized") return undefined;

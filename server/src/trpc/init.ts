@@ -7,9 +7,8 @@ import type { Caller, CallerUser, ClientMeta, IdentityService } from "../auth/id
 import type { TokenService } from "../auth/tokens.ts";
 import type { ChatService } from "../chat/service.ts";
 import type { Config } from "../config.ts";
-import type { Db } from "../db/client.ts";
 import { RateLimited } from "../errors.ts";
-import type { FileService } from "../files/service.ts";
+import { clientOf, identifyCaller, startGuest } from "../http/caller.ts";
 import { unexpectedErrorMessage } from "../http/errors.ts";
 import { CROSS_ORIGIN_MESSAGE, isForgeable } from "../http/origin.ts";
 import type { Limits } from "../limits/index.ts";
@@ -20,14 +19,11 @@ import { toTRPCError } from "./errors.ts";
 /** What every procedure may use: the app's services, built once in buildApp. */
 export interface Services {
   config: Config;
-  db: Db;
   models: ModelRegistry;
   identity: IdentityService;
   tokens: TokenService;
   limits: Limits;
   chat: ChatService;
-  /** Attachments (uploads, downloads, who may read them). */
-  files: FileService;
   /** MCP servers and built-in tools. */
   tools: ToolService;
 }
@@ -54,22 +50,22 @@ export function createContextFactory(services: Services) {
     }
     const setCookie = (cookie: string) => void res.header("set-cookie", cookie);
     // Thrown before any procedure runs, so converted here (a revoked token is UNAUTHORIZED).
-    const { caller, setCookie: cookie } = await services.identity
-      .authenticate(req.headers)
-      .catch((error: unknown) => {
-        throw toTRPCError(error);
-      });
-    if (cookie) setCookie(cookie);
-    const client = { ip: req.ip, userAgent: req.headers["user-agent"] ?? null };
+    const caller = await identifyCaller(services.identity, req, res).catch((error: unknown) => {
+      throw toTRPCError(error);
+    });
     let guest: Promise<CallerUser> | undefined;
-    const startGuest = () => {
-      guest ??= services.identity.startGuest(client).then(({ user, cookie }) => {
-        setCookie(cookie);
-        return user;
-      });
-      return guest;
+    return {
+      ...services,
+      requestId: req.id,
+      log: req.log,
+      caller,
+      client: clientOf(req),
+      setCookie,
+      startGuest: () => {
+        guest ??= startGuest(services.identity, req, res);
+        return guest;
+      },
     };
-    return { ...services, requestId: req.id, log: req.log, caller, client, setCookie, startGuest };
   };
 }
 
