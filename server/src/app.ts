@@ -27,7 +27,7 @@ import { registerSecurityHeaders } from "./http/security.ts";
 import { registerSpa } from "./http/spa.ts";
 import { registerSubscriptionStreams } from "./http/subscriptions.ts";
 import { registerTrpcBodyLimits } from "./http/trpc-body-limit.ts";
-import { createLimits } from "./limits/index.ts";
+import { createRateLimits } from "./limits/index.ts";
 import type { MockUpstream } from "./llm/mock/index.ts";
 import type { ProviderOptions } from "./llm/providers.ts";
 import { createModelRegistry } from "./llm/registry.ts";
@@ -143,7 +143,7 @@ export async function buildApp(deps: AppDeps) {
 
   const callers = createCallerCache({ ttlMs: deps.callerCacheTtlMs });
   const tokens = createTokenService(db, { callers });
-  const limits = createLimits({
+  const limits = createRateLimits({
     config,
     keyPrefix: `${deps.redisKeyPrefix ?? config.redisKeyPrefix}:limits`,
     onRedisError: (error) => app.log.warn({ err: error }, "rate limits: Redis unavailable"),

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config.ts";
 import { DomainError, RateLimited } from "../src/errors.ts";
 import { rateLimitHook } from "../src/http/rate-limit.ts";
-import { createLimits, type Limits } from "../src/limits/index.ts";
+import { createRateLimits, type RateLimits } from "../src/limits/index.ts";
 import { createMemoryRateLimit } from "../src/limits/memory.ts";
 import type { RateLimit } from "../src/limits/rate-limit.ts";
 import { createRedisClient, createRedisRateLimit } from "../src/limits/redis.ts";
@@ -53,8 +53,8 @@ describe.each(stores)("rate limits in %s", (store) => {
     return redis ? createRedisRateLimit({ ...options, redis }) : createMemoryRateLimit(options);
   }
 
-  function limits(env: Record<string, string> = {}): Limits {
-    return createLimits({ config: limitsConfig(env), redis, keyPrefix: nextPrefix() });
+  function limits(env: Record<string, string> = {}): RateLimits {
+    return createRateLimits({ config: limitsConfig(env), redis, keyPrefix: nextPrefix() });
   }
 
   it("allows the limit, then refuses until the window resets", async () => {
@@ -290,7 +290,7 @@ describe.each(stores)("rate limits in %s", (store) => {
     it("uses Redis when REDIS_URL is set, and closes the connection it opened", async () => {
       if (!redisUrl) throw new Error("TEST_REDIS_URL is not set");
       const keyPrefix = nextPrefix();
-      const fromConfig = createLimits({
+      const fromConfig = createRateLimits({
         config: limitsConfig({ REDIS_URL: redisUrl, RATE_LIMIT_MESSAGES_PER_MINUTE: "1" }),
         keyPrefix,
       });
@@ -309,7 +309,7 @@ describe.each(stores)("rate limits in %s", (store) => {
 
 describe("choosing and degrading the store", () => {
   it("counts in memory when REDIS_URL is not set", () => {
-    expect(createLimits({ config: limitsConfig() }).store).toBe("memory");
+    expect(createRateLimits({ config: limitsConfig() }).store).toBe("memory");
   });
 
   it("counts in each server's memory, with the same limit, while Redis is unreachable", async () => {

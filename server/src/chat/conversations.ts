@@ -5,10 +5,10 @@ import type {
   ConversationsListOutput,
   CreateConversationInput,
   CreateConversationOutput,
-  Limits,
   UpdateConversationInput,
+  UsageLimits,
 } from "@parley/shared";
-import { LIMITS, ToolSelection } from "@parley/shared";
+import { ToolSelection, USAGE_LIMITS } from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import type { Prisma } from "../db/generated/client.ts";
 import { badRequest } from "../errors.ts";
@@ -29,7 +29,7 @@ export interface ConversationDeps {
   models: Pick<ModelRegistry, "route" | "list">;
   settings: Pick<SettingsService, "get">;
   runner: Pick<GenerationRunner, "writers" | "stopWhere">;
-  limits: Limits;
+  limits: UsageLimits;
   /** `create({ fromShare })`: the caller's copy of a shared conversation (shares.ts). */
   copyShare(
     ownerId: string,
@@ -67,7 +67,7 @@ export function createConversationService(deps: ConversationDeps) {
     ownerId: string,
     input: ConversationsListInput = {},
   ): Promise<ConversationsListOutput> {
-    const limit = input.limit ?? LIMITS.listPageSize;
+    const limit = input.limit ?? USAGE_LIMITS.listPageSize;
     if (input.search) {
       return searchConversations(db, ownerId, {
         search: input.search,

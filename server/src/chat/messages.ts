@@ -1,11 +1,11 @@
 import {
   type FileRef,
-  type Limits,
   type MessagePromptOutput,
   ModelParameters,
   RecordedPrompt,
   type SendMessageInput,
   type SendMessageOutput,
+  type UsageLimits,
 } from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import { badRequest, DomainError, limitReached, modelUnavailable, notFound } from "../errors.ts";
@@ -45,7 +45,7 @@ export interface MessageDeps {
   db: Db;
   models: ModelRegistry;
   runner: GenerationRunner;
-  limits: Limits;
+  limits: UsageLimits;
   /** Attachments: who may attach what, and their bytes for prompts. */
   files: FileService;
   /** The tools models may call (none when omitted). */

@@ -3,7 +3,7 @@
 // written at once under new ids.
 
 import { randomBytes } from "node:crypto";
-import type { FileRef, Limits, Message, Settings } from "@parley/shared";
+import type { FileRef, Message, Settings, UsageLimits } from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import type { Prisma } from "../db/generated/client.ts";
 import { limitReached } from "../errors.ts";
@@ -11,14 +11,14 @@ import type { ModelRegistry } from "../llm/registry.ts";
 
 /** LIMIT_REACHED when the owner already keeps as many conversations as anyone may. */
 export async function requireRoomForConversation(
-  { db, limits }: { db: Db; limits: Pick<Limits, "conversationsPerOwner"> },
+  { db, limits }: { db: Db; limits: Pick<UsageLimits, "conversationsPerOwner"> },
   ownerId: string,
 ): Promise<void> {
   const count = await db.conversation.count({ where: { ownerId } });
   if (count >= limits.conversationsPerOwner) throw noRoomForConversation(limits);
 }
 
-export function noRoomForConversation(limits: Pick<Limits, "conversationsPerOwner">) {
+export function noRoomForConversation(limits: Pick<UsageLimits, "conversationsPerOwner">) {
   return limitReached(
     `You have reached the limit of ${limits.conversationsPerOwner} conversations; delete some to start new ones.`,
   );

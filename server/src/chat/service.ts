@@ -3,7 +3,7 @@
 // This is where the chat services are composed: each declares the narrow deps it uses, and
 // none imports this file back.
 
-import { LIMITS, type Limits } from "@parley/shared";
+import { USAGE_LIMITS, type UsageLimits } from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import { notFound } from "../errors.ts";
 import type { FileService } from "../files/service.ts";
@@ -29,7 +29,7 @@ import { cloneShare, createShareService } from "./shares.ts";
 export interface ChatOptions extends GenerationOptions {
   /** How long a finished generation's events stay readable (default 10 minutes). */
   logTtlMs: number;
-  limits: Limits;
+  limits: UsageLimits;
 }
 
 export type ChatService = ReturnType<typeof createChatService>;
@@ -49,7 +49,7 @@ export function createChatService(deps: {
     ...DEFAULT_GENERATION_OPTIONS,
     logTtlMs: DEFAULT_LOG_TTL_MS,
     ...deps.options,
-    limits: { ...LIMITS, ...deps.options?.limits },
+    limits: { ...USAGE_LIMITS, ...deps.options?.limits },
   };
   const { db, models, files, tools } = deps;
   const { limits } = options;

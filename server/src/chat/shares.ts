@@ -7,7 +7,6 @@ import {
   type Conversation,
   type CreateConversationInput,
   type CreateConversationOutput,
-  type Limits,
   type RevokeShareOutput,
   SharedConversation,
   SharedMessage,
@@ -15,6 +14,7 @@ import {
   type ShareOutput,
   type SharesListOutput,
   ToolRounds,
+  type UsageLimits,
 } from "@parley/shared";
 import { nanoid } from "nanoid";
 import { z } from "zod";
@@ -51,7 +51,7 @@ export type ShareService = ReturnType<typeof createShareService>;
 /** What the share service is built from (service.ts composes them). */
 export interface ShareDeps {
   db: Db;
-  limits: Pick<Limits, "sharesPerOwner">;
+  limits: Pick<UsageLimits, "sharesPerOwner">;
   /** The owner's conversation as the app shows it (conversations.ts). */
   conversations: { get(ownerId: string, id: string): Promise<Conversation> };
 }
@@ -186,7 +186,7 @@ export async function cloneShare(
     db: Db;
     models: Pick<ModelRegistry, "route" | "list">;
     settings: Pick<SettingsService, "get">;
-    limits: Pick<Limits, "conversationsPerOwner">;
+    limits: Pick<UsageLimits, "conversationsPerOwner">;
   },
   ownerId: string,
   input: NonNullable<CreateConversationInput> & { fromShare: string },

@@ -25,7 +25,7 @@ import type { CallerUser, IdentityService } from "../auth/identity.ts";
 import { paddedTextFrame } from "../chat/generations/padding.ts";
 import type { Config } from "../config.ts";
 import { DomainError, RateLimited } from "../errors.ts";
-import type { Limits } from "../limits/index.ts";
+import type { RateLimits } from "../limits/index.ts";
 import type { ModelRegistry, ModelRoute } from "../llm/registry.ts";
 import {
   buildRequest,
@@ -54,7 +54,7 @@ const UNAUTHORIZED: ChatApiError = { code: "unauthorized", message: "Sign in req
 export interface ChatApiDeps {
   config: Pick<Config, "chatApi">;
   identity: Pick<IdentityService, "authenticate">;
-  limits: Pick<Limits, "checkMessageLimits">;
+  limits: Pick<RateLimits, "checkMessageLimits">;
   models: ModelRegistry;
   /** Metrics and provider health, told how each request's upstream call went. */
   observer: Pick<GenerationObserver, "started" | "ended">;

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import type { IdentityService } from "../auth/identity.ts";
 import { notFound } from "../errors.ts";
 import { cleanName, FileRejected, type FileService, formatBytes } from "../files/service.ts";
-import type { Limits } from "../limits/index.ts";
+import type { RateLimits } from "../limits/index.ts";
 import { callerLookup } from "./caller.ts";
 import { clientError } from "./errors.ts";
 import { rateLimitHook } from "./rate-limit.ts";
@@ -21,7 +21,7 @@ const CACHE_CONTROL = "private, no-cache";
 
 export async function registerFileRoutes(
   app: FastifyInstance,
-  deps: { files: FileService; identity: IdentityService; limits: Limits },
+  deps: { files: FileService; identity: IdentityService; limits: RateLimits },
 ) {
   const { files, identity, limits } = deps;
 

@@ -17,7 +17,7 @@ import type { IdentityService } from "../auth/identity.ts";
 import type { ImportService, PreparedImport } from "../chat/import/index.ts";
 import { DomainError } from "../errors.ts";
 import { formatBytes } from "../files/service.ts";
-import type { Limits } from "../limits/index.ts";
+import type { RateLimits } from "../limits/index.ts";
 import { callerLookup } from "./caller.ts";
 import { fail, failWith } from "./files.ts";
 import { rateLimitHook } from "./rate-limit.ts";
@@ -32,7 +32,7 @@ const UNPACK_RATIO = 10;
 
 export async function registerImportRoutes(
   app: FastifyInstance,
-  deps: { imports: ImportService; identity: IdentityService; limits: Limits; maxBytes: number },
+  deps: { imports: ImportService; identity: IdentityService; limits: RateLimits; maxBytes: number },
 ) {
   const { imports, identity, limits, maxBytes } = deps;
   const { ownerOf } = callerLookup(identity);

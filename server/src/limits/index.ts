@@ -45,7 +45,7 @@ export function waitText(seconds: number): string {
   return `${Math.ceil(seconds / 3600)} h`;
 }
 
-export interface Limits {
+export interface RateLimits {
   /** Where counts live: "redis" when REDIS_URL is set, so they hold across instances. */
   readonly store: "memory" | "redis";
   /** Messages per user or guest id per minute (RATE_LIMIT_MESSAGES_PER_MINUTE). */
@@ -82,11 +82,11 @@ export interface Limits {
   checkSignUpLimit(ip: string): Promise<void>;
   /** Takes one new guest from the IP's allowance (each is rows in the database); throws RateLimited. */
   checkGuestLimit(ip: string): Promise<void>;
-  /** Closes the Redis connection if createLimits opened it (a passed-in client is the caller's). */
+  /** Closes the Redis connection if createRateLimits opened it (a passed-in client is the caller's). */
   close(): Promise<void>;
 }
 
-export interface LimitsDeps {
+export interface RateLimitsDeps {
   config: Pick<Config, "redisUrl" | "limits">;
   /** A connected client to use instead of opening one from `config.redisUrl` (tests). */
   redis?: Redis;
@@ -99,7 +99,7 @@ export interface LimitsDeps {
 }
 
 /** The app's limits, in memory or in Redis: the one place that chooses, from config. */
-export function createLimits(deps: LimitsDeps): Limits {
+export function createRateLimits(deps: RateLimitsDeps): RateLimits {
   const { config, keyPrefix = "parley:limits" } = deps;
   const ownRedis =
     !deps.redis && config.redisUrl

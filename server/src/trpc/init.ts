@@ -11,7 +11,7 @@ import { RateLimited } from "../errors.ts";
 import { clientOf, identifyCaller, startGuest } from "../http/caller.ts";
 import { unexpectedErrorMessage } from "../http/errors.ts";
 import { CROSS_ORIGIN_MESSAGE, isForgeable } from "../http/origin.ts";
-import type { Limits } from "../limits/index.ts";
+import type { RateLimits } from "../limits/index.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
 import type { ToolService } from "../tools/service.ts";
 import { toTRPCError } from "./errors.ts";
@@ -22,7 +22,7 @@ export interface Services {
   models: ModelRegistry;
   identity: IdentityService;
   tokens: TokenService;
-  limits: Limits;
+  limits: RateLimits;
   chat: ChatService;
   /** MCP servers and built-in tools. */
   tools: ToolService;

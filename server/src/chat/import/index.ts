@@ -11,8 +11,8 @@ import {
   type FileRef,
   type ImportInput,
   type ImportOutput,
-  type Limits,
   storableText,
+  type UsageLimits,
 } from "@parley/shared";
 import type { Db } from "../../db/client.ts";
 import { badRequest, DomainError } from "../../errors.ts";
@@ -77,7 +77,7 @@ export function createImportService(deps: {
   db: Db;
   models: Pick<ModelRegistry, "route" | "list">;
   settings: Pick<SettingsService, "get">;
-  limits: Limits;
+  limits: UsageLimits;
   files: Pick<FileService, "maxBytes" | "save">;
 }) {
   const { db, models, settings, limits, files } = deps;
