@@ -24,7 +24,7 @@ import type { Db } from "../server/src/db/client.ts";
 import { createTestDatabase, type DatabaseKind } from "../server/test/helpers/database.ts";
 import { seedSearchFixture } from "../server/test/helpers/search-fixture.ts";
 import { CookieJar, createClient } from "../server/test/helpers/server.ts";
-import { LIMITS } from "../shared/src/index.ts";
+import { USAGE_LIMITS } from "../shared/src/index.ts";
 import { now } from "./clock.ts";
 import { formatJson } from "./json.ts";
 import { type Distribution, distribution } from "./stats.ts";
@@ -115,7 +115,7 @@ function likeSearch(db: Db, ownerId: string, search: string) {
       })),
     },
     orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
-    take: LIMITS.listPageSize + 1,
+    take: USAGE_LIMITS.listPageSize + 1,
     select: { id: true, title: true, model: true, createdAt: true, updatedAt: true },
   });
 }
@@ -221,7 +221,7 @@ async function main(options: Options) {
             const started = now();
             const page = await searchConversations(db, ownerId, {
               search,
-              limit: LIMITS.listPageSize,
+              limit: USAGE_LIMITS.listPageSize,
             });
             if (measured) samples.sql.push(now() - started);
             firstPage = page.items.length;
@@ -237,7 +237,7 @@ async function main(options: Options) {
             const started = now();
             const rows = await likeSearch(db, ownerId, search);
             if (measured) samples.like.push(now() - started);
-            baselineFirstPage = Math.min(rows.length, LIMITS.listPageSize);
+            baselineFirstPage = Math.min(rows.length, USAGE_LIMITS.listPageSize);
           },
         ];
         for (let step = 0; step < steps.length; step++) {

@@ -5,7 +5,6 @@ import type { DestinationStream } from "pino";
 import { removeIdleGuests } from "./auth/guests.ts";
 import { createIdentityService } from "./auth/identity.ts";
 import { createLucia } from "./auth/lucia.ts";
-import { registerOriginCheck } from "./auth/origin.ts";
 import { createRedisPendingSignIns } from "./auth/pending-sign-ins.ts";
 import { type CallerCache, createCallerCache, type Forget } from "./auth/session-cache.ts";
 import { createTokenService } from "./auth/tokens.ts";
@@ -23,11 +22,12 @@ import { registerHealth, registerReadiness } from "./http/health.ts";
 import { registerImportRoutes } from "./http/imports.ts";
 import { registerMetrics, registerRequestMetrics } from "./http/metrics.ts";
 import { registerOidcRoutes } from "./http/oidc.ts";
+import { registerOriginCheck } from "./http/origin.ts";
 import { registerSecurityHeaders } from "./http/security.ts";
 import { registerSpa } from "./http/spa.ts";
 import { registerSubscriptionStreams } from "./http/subscriptions.ts";
 import { registerTrpcBodyLimits } from "./http/trpc-body-limit.ts";
-import { createLimits } from "./limits/index.ts";
+import { createRateLimits } from "./limits/index.ts";
 import type { MockUpstream } from "./llm/mock/index.ts";
 import type { ProviderOptions } from "./llm/providers.ts";
 import { createModelRegistry } from "./llm/registry.ts";
@@ -143,7 +143,7 @@ export async function buildApp(deps: AppDeps) {
 
   const callers = createCallerCache({ ttlMs: deps.callerCacheTtlMs });
   const tokens = createTokenService(db, { callers });
-  const limits = createLimits({
+  const limits = createRateLimits({
     config,
     keyPrefix: `${deps.redisKeyPrefix ?? config.redisKeyPrefix}:limits`,
     onRedisError: (error) => app.log.warn({ err: error }, "rate limits: Redis unavailable"),
@@ -227,10 +227,8 @@ export async function buildApp(deps: AppDeps) {
   });
   const services: Services = {
     config,
-    db,
     models: registry,
     chat,
-    files,
     tools,
     tokens,
     limits,
@@ -241,6 +239,7 @@ export async function buildApp(deps: AppDeps) {
       identity: config.identity,
       throttle: limits,
       callers,
+      adoptGuestChats: chat.adoptGuestChats,
     }),
   };
 

@@ -1,7 +1,7 @@
 // Conversations, settings, limits and owner isolation (acceptance 8), on every test database,
 // with a smoke run of a generation on each.
 
-import { DEFAULT_SETTINGS, LIMITS } from "@parley/shared";
+import { DEFAULT_SETTINGS, USAGE_LIMITS } from "@parley/shared";
 import type { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabaseKinds } from "./helpers/database.ts";
@@ -31,7 +31,7 @@ describe.each(testDatabaseKinds())("conversations on %s", (database) => {
     server = await startChatServer({
       database,
       chat: {
-        limits: { ...LIMITS, conversationsPerOwner: 8, messagesPerConversation: 4 },
+        limits: { ...USAGE_LIMITS, conversationsPerOwner: 8, messagesPerConversation: 4 },
         logTtlMs: 1_500,
       },
       env: { GUEST_MESSAGE_LIMIT: "5" },
@@ -261,7 +261,7 @@ describe.each(testDatabaseKinds())("conversations on %s", (database) => {
   it("refuses what goes over the limits, saying which", async () => {
     const client = server.newOwner();
     const { conversationId } = await client.conversations.create.mutate({});
-    const tooLong = "x".repeat(LIMITS.messageChars + 1);
+    const tooLong = "x".repeat(USAGE_LIMITS.messageChars + 1);
     expect(await codeOf(client.messages.send.mutate({ conversationId, content: tooLong }))).toBe(
       "BAD_REQUEST",
     );

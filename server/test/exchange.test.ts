@@ -6,9 +6,9 @@ import {
   type Conversation,
   type ExportedConversation,
   FileRef,
-  LIMITS,
   PARLEY_EXPORT_FORMAT,
   ParleyExport,
+  USAGE_LIMITS,
 } from "@parley/shared";
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -575,7 +575,7 @@ ${text(answerToFollowUp?.id)}
         database,
         chat: {
           limits: {
-            ...LIMITS,
+            ...USAGE_LIMITS,
             conversationsPerOwner: 4,
             messagesPerConversation: 5,
             messageChars: 40,

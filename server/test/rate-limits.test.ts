@@ -1,10 +1,10 @@
-import { TRPCError } from "@trpc/server";
 import Fastify from "fastify";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config.ts";
-import { rateLimitHook } from "../src/limits/http.ts";
-import { createLimits, type Limits, RateLimitError } from "../src/limits/index.ts";
+import { DomainError, RateLimited } from "../src/errors.ts";
+import { rateLimitHook } from "../src/http/rate-limit.ts";
+import { createRateLimits, type RateLimits } from "../src/limits/index.ts";
 import { createMemoryRateLimit } from "../src/limits/memory.ts";
 import type { RateLimit } from "../src/limits/rate-limit.ts";
 import { createRedisClient, createRedisRateLimit } from "../src/limits/redis.ts";
@@ -53,8 +53,8 @@ describe.each(stores)("rate limits in %s", (store) => {
     return redis ? createRedisRateLimit({ ...options, redis }) : createMemoryRateLimit(options);
   }
 
-  function limits(env: Record<string, string> = {}): Limits {
-    return createLimits({ config: limitsConfig(env), redis, keyPrefix: nextPrefix() });
+  function limits(env: Record<string, string> = {}): RateLimits {
+    return createRateLimits({ config: limitsConfig(env), redis, keyPrefix: nextPrefix() });
   }
 
   it("allows the limit, then refuses until the window resets", async () => {
@@ -124,7 +124,7 @@ describe.each(stores)("rate limits in %s", (store) => {
     );
   });
 
-  it("throws TOO_MANY_REQUESTS with the seconds to wait once a sender is over the limit", async () => {
+  it("refuses as rate_limited, with the seconds to wait once a sender is over the limit", async () => {
     const { checkMessageLimits } = limits({ RATE_LIMIT_MESSAGES_PER_MINUTE: "2" });
     const sender = { ownerId: "user-1", email: "someone@example.com", ip: "203.0.113.1" };
     await checkMessageLimits(sender);
@@ -135,11 +135,11 @@ describe.each(stores)("rate limits in %s", (store) => {
       (thrown: unknown) => thrown,
     );
 
-    expect(error).toBeInstanceOf(TRPCError);
-    expect(error).toBeInstanceOf(RateLimitError);
-    if (!(error instanceof RateLimitError)) return;
-    expect({ code: error.code, limitName: error.limitName }).toEqual({
-      code: "TOO_MANY_REQUESTS",
+    expect(error).toBeInstanceOf(DomainError);
+    expect(error).toBeInstanceOf(RateLimited);
+    if (!(error instanceof RateLimited)) return;
+    expect({ kind: error.kind, limitName: error.limitName }).toEqual({
+      kind: "rate_limited",
       limitName: "messagesPerOwner",
     });
     expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(1);
@@ -153,7 +153,7 @@ describe.each(stores)("rate limits in %s", (store) => {
       await checkMessageLimits({ ownerId, ip: "198.51.100.7" });
 
     await expect(checkMessageLimits({ ownerId: "d", ip: "198.51.100.7" })).rejects.toMatchObject({
-      code: "TOO_MANY_REQUESTS",
+      kind: "rate_limited",
       limitName: "messagesPerIp",
     });
     await expect(checkMessageLimits({ ownerId: "d", ip: "198.51.100.8" })).resolves.toMatchObject({
@@ -180,8 +180,8 @@ describe.each(stores)("rate limits in %s", (store) => {
       remaining: 0,
     });
     const refused = await checkMessageLimits(sender).catch((error: unknown) => error);
-    expect(refused).toMatchObject({ code: "TOO_MANY_REQUESTS", limitName: "messagesPerDay" });
-    if (!(refused instanceof RateLimitError)) throw new Error("expected a RateLimitError");
+    expect(refused).toMatchObject({ kind: "rate_limited", limitName: "messagesPerDay" });
+    if (!(refused instanceof RateLimited)) throw new Error("expected a refusal");
     expect(refused.retryAfterSeconds).toBeGreaterThan(23 * 3600);
     expect(refused.message).toBe("Too many messages today: try again in 24 h");
   });
@@ -202,9 +202,7 @@ describe.each(stores)("rate limits in %s", (store) => {
     await expect(checkMessageLimits({ ownerId: "guest", ip })).resolves.toMatchObject({
       allowed: true,
     });
-    await expect(checkMessageLimits({ ownerId: "guest", ip })).rejects.toBeInstanceOf(
-      RateLimitError,
-    );
+    await expect(checkMessageLimits({ ownerId: "guest", ip })).rejects.toBeInstanceOf(RateLimited);
   });
 
   it("limits sign-in attempts per email, whatever its case", async () => {
@@ -215,7 +213,7 @@ describe.each(stores)("rate limits in %s", (store) => {
 
     await expect(
       checkSignInLimits({ email: "Victim@Example.com", ip: "192.0.2.99" }),
-    ).rejects.toMatchObject({ code: "TOO_MANY_REQUESTS", limitName: "signInPerEmail" });
+    ).rejects.toMatchObject({ kind: "rate_limited", limitName: "signInPerEmail" });
   });
 
   it("answers 429 with Retry-After and RateLimit headers on an HTTP route", async () => {
@@ -292,7 +290,7 @@ describe.each(stores)("rate limits in %s", (store) => {
     it("uses Redis when REDIS_URL is set, and closes the connection it opened", async () => {
       if (!redisUrl) throw new Error("TEST_REDIS_URL is not set");
       const keyPrefix = nextPrefix();
-      const fromConfig = createLimits({
+      const fromConfig = createRateLimits({
         config: limitsConfig({ REDIS_URL: redisUrl, RATE_LIMIT_MESSAGES_PER_MINUTE: "1" }),
         keyPrefix,
       });
@@ -301,7 +299,7 @@ describe.each(stores)("rate limits in %s", (store) => {
         await fromConfig.checkMessageLimits({ ownerId: "o", ip: "192.0.2.1" });
         await expect(
           fromConfig.checkMessageLimits({ ownerId: "o", ip: "192.0.2.1" }),
-        ).rejects.toBeInstanceOf(RateLimitError);
+        ).rejects.toBeInstanceOf(RateLimited);
       } finally {
         await fromConfig.close();
       }
@@ -311,7 +309,7 @@ describe.each(stores)("rate limits in %s", (store) => {
 
 describe("choosing and degrading the store", () => {
   it("counts in memory when REDIS_URL is not set", () => {
-    expect(createLimits({ config: limitsConfig() }).store).toBe("memory");
+    expect(createRateLimits({ config: limitsConfig() }).store).toBe("memory");
   });
 
   it("counts in each server's memory, with the same limit, while Redis is unreachable", async () => {

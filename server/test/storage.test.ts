@@ -3,7 +3,7 @@
 
 import { createHash } from "node:crypto";
 import { readdir } from "node:fs/promises";
-import { type FileRef, LIMITS } from "@parley/shared";
+import { type FileRef, USAGE_LIMITS } from "@parley/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabaseKinds } from "./helpers/database.ts";
 import { errorOf } from "./helpers/errors.ts";
@@ -23,7 +23,7 @@ describe.each(testDatabaseKinds())("storage hygiene on %s", (database) => {
     server = await startChatServer({
       database,
       env: { UPLOAD_QUOTA_BYTES: String(QUOTA), UPLOAD_GRACE_HOURS: "1" },
-      chat: { limits: { ...LIMITS, sharesPerOwner: SHARES } },
+      chat: { limits: { ...USAGE_LIMITS, sharesPerOwner: SHARES } },
       sweepIntervalMs: 100,
     });
   });

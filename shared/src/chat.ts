@@ -8,7 +8,7 @@ import { ToolCallEvent, ToolResultEvent, ToolRounds, ToolSelection } from "./too
  * Usage limits. The schemas below enforce the per-message ones; the server enforces the counts
  * (and may be built with other values for tests or a deployment).
  */
-export const LIMITS = {
+export const USAGE_LIMITS = {
   /** Characters in one message. */
   messageChars: 100_000,
   /** Characters in a system prompt. */
@@ -27,7 +27,7 @@ export const LIMITS = {
   /** Characters in a conversations.list search. */
   searchChars: 200,
 } as const;
-export type Limits = { [K in keyof typeof LIMITS]: number };
+export type UsageLimits = { [K in keyof typeof USAGE_LIMITS]: number };
 
 const Id = Text.min(1).max(100);
 
@@ -109,12 +109,12 @@ export const ConversationsListInput = z
   .strictObject({
     /** `nextCursor` of the previous page. */
     cursor: Text.max(500).optional(),
-    limit: z.number().int().min(1).max(LIMITS.listPageSizeMax).optional(),
+    limit: z.number().int().min(1).max(USAGE_LIMITS.listPageSizeMax).optional(),
     /**
      * Words that must all appear in the title or in some message. Never stored, and cleaned of
      * control characters by the search itself, so not `Text`: a stray NUL just finds nothing.
      */
-    search: z.string().trim().max(LIMITS.searchChars).optional(),
+    search: z.string().trim().max(USAGE_LIMITS.searchChars).optional(),
     /** Sent by TanStack Query's infinite queries; pages only go forward (newest first). */
     direction: z.enum(["forward", "backward"]).optional(),
   })
@@ -158,7 +158,7 @@ export const CreateConversationInput = z
     /** A configured model id; the owner's default model when omitted. */
     model: Id.optional(),
     /** The owner's custom system prompt (settings) when omitted. */
-    systemPrompt: Text.max(LIMITS.systemPromptChars).optional(),
+    systemPrompt: Text.max(USAGE_LIMITS.systemPromptChars).optional(),
     /** A share id: the new conversation is a copy of that shared conversation (see shares.ts). */
     fromShare: ShareId.optional(),
   })
@@ -170,9 +170,9 @@ export type CreateConversationOutput = z.infer<typeof CreateConversationOutput>;
 
 export const UpdateConversationInput = z.strictObject({
   id: Id,
-  title: Text.trim().max(LIMITS.titleChars).optional(),
+  title: Text.trim().max(USAGE_LIMITS.titleChars).optional(),
   model: Id.optional(),
-  systemPrompt: Text.max(LIMITS.systemPromptChars).optional(),
+  systemPrompt: Text.max(USAGE_LIMITS.systemPromptChars).optional(),
 });
 export type UpdateConversationInput = z.infer<typeof UpdateConversationInput>;
 
@@ -199,7 +199,7 @@ export const SendMessageInput = z
   .strictObject({
     conversationId: Id,
     parentId: Id.nullable().optional(),
-    content: Text.max(LIMITS.messageChars).optional(),
+    content: Text.max(USAGE_LIMITS.messageChars).optional(),
     /** Uploaded files (POST /files) to attach to the new user message (new and edit). */
     files: z.array(Sha256).max(FILE_LIMITS.perMessage).optional(),
     mode: SendMode.default("new"),

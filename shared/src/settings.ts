@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LIMITS } from "./chat.ts";
+import { USAGE_LIMITS } from "./chat.ts";
 import { ModelParameters } from "./models.ts";
 import { Text } from "./text.ts";
 import { ToolSelection } from "./tools.ts";
@@ -16,7 +16,7 @@ export const Settings = z.strictObject({
   /** The model new conversations use; null = the server's default. */
   defaultModel: Text.min(1).max(100).nullable(),
   /** The system prompt new conversations start with. */
-  systemPrompt: Text.max(LIMITS.systemPromptChars),
+  systemPrompt: Text.max(USAGE_LIMITS.systemPromptChars),
   /** Per model id, parameters that override the configured defaults. */
   modelParameters: z.record(Text.min(1).max(100), ModelParameters),
   theme: Theme,

@@ -6,10 +6,11 @@ import type {
   SignInInput,
   SignUpInput,
 } from "@parley/shared";
-import { TRPCError } from "@trpc/server";
 import { generateIdFromEntropySize } from "lucia";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
+import type { Prisma } from "../db/generated/client.ts";
+import { DomainError } from "../errors.ts";
 import { sha256 } from "./hash.ts";
 import { type Auth, SESSION_LIFETIME_MS } from "./lucia.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
@@ -54,6 +55,8 @@ export function createIdentityService(deps: {
   throttle: IdentityThrottle;
   /** Who recent cookies are, so most requests read nothing to know their caller. */
   callers: CallerCache;
+  /** Moves what a guest made to the account it signs in to (the chat service's). */
+  adoptGuestChats(tx: Prisma.TransactionClient, guestId: string, userId: string): Promise<void>;
 }) {
   const { db, auth, tokens, identity, callers } = deps;
 
@@ -75,53 +78,13 @@ export function createIdentityService(deps: {
     return auth.createSessionCookie(session.id).serialize();
   };
 
-  /** Moves a guest's conversations, shares and settings to an account, then removes the guest. */
+  /** Gives a guest's conversations, shares and settings to an account, then removes the guest. */
   const adoptGuest = (guestId: string, userId: string) =>
     db
       .$transaction(async (tx) => {
-        const guest = await tx.user.findUnique({
-          where: { id: guestId },
-          include: { settings: true },
-        });
+        const guest = await tx.user.findUnique({ where: { id: guestId }, select: { guest: true } });
         if (!guest?.guest) return;
-        // A share copied by both keeps the account's copy as "the" copy (ownerId + fromShareId
-        // is unique); the guest's copy stays, unlinked.
-        const copies = await tx.conversation.findMany({
-          where: { ownerId: userId, fromShareId: { not: null } },
-          select: { fromShareId: true },
-        });
-        await tx.conversation.updateMany({
-          where: {
-            ownerId: guestId,
-            fromShareId: { in: copies.flatMap((c) => c.fromShareId ?? []) },
-          },
-          data: { fromShareId: null },
-        });
-        await tx.conversation.updateMany({
-          where: { ownerId: guestId },
-          data: { ownerId: userId },
-        });
-        // Files uploaded but not sent yet stay attachable (the account keeps its own names).
-        const uploads = await tx.fileUpload.findMany({ where: { ownerId: guestId } });
-        await tx.fileUpload.createMany({
-          data: uploads.map((upload) => ({ ...upload, ownerId: userId })),
-          skipDuplicates: true,
-        });
-        // The guest's share links keep working, as the account's.
-        await tx.share.updateMany({ where: { ownerId: guestId }, data: { ownerId: userId } });
-        if (guest.settings) {
-          const mine = await tx.settings.findUnique({ where: { userId } });
-          // The guest's choices are the most recent ones, so they win over older account settings.
-          const data = {
-            ...(mine?.data as object | undefined),
-            ...(guest.settings.data as object),
-          };
-          await tx.settings.upsert({
-            where: { userId },
-            create: { userId, data },
-            update: { data },
-          });
-        }
+        await deps.adoptGuestChats(tx, guestId, userId);
         await tx.user.delete({ where: { id: guestId } });
       })
       .then(() => callers.forget({ user: guestId }));
@@ -157,7 +120,7 @@ export function createIdentityService(deps: {
           user = found?.user;
         }
         if (!user) {
-          throw new TRPCError({ code: "UNAUTHORIZED", message: "Invalid or revoked API token" });
+          throw new DomainError("unauthorized", "Invalid or revoked API token");
         }
         return { caller: { user: toCaller(user), sessionId: null, via: "token" } as Caller };
       }
@@ -194,7 +157,7 @@ export function createIdentityService(deps: {
     /** A guest account with its own session, for a caller who chats without signing in. */
     async startGuest(meta: ClientMeta) {
       if (identity.requireLogin) {
-        throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to chat" });
+        throw new DomainError("unauthorized", "Sign in to chat");
       }
       await deps.throttle.checkGuestLimit(meta.ip);
       // The user and its session in one statement (as Lucia would make the session).
@@ -219,15 +182,12 @@ export function createIdentityService(deps: {
 
     async signUp(input: SignUpInput, caller: Caller, meta: ClientMeta) {
       if (!identity.allowSignup) {
-        throw new TRPCError({ code: "FORBIDDEN", message: "Sign-up is closed on this server" });
+        throw new DomainError("forbidden", "Sign-up is closed on this server");
       }
       await deps.throttle.checkSignUpLimit(meta.ip);
       const existing = await db.user.findUnique({ where: { email: input.email } });
       if (existing) {
-        throw new TRPCError({
-          code: "CONFLICT",
-          message: "An account with this email already exists",
-        });
+        throw new DomainError("conflict", "An account with this email already exists");
       }
       const user = await db.user.create({
         data: {
@@ -244,8 +204,7 @@ export function createIdentityService(deps: {
       const user = await db.user.findUnique({ where: { email: input.email } });
       // Unknown email and wrong password do the same work and get the same answer.
       const valid = await verifyPassword(user?.passwordHash, input.password);
-      if (!user || !valid)
-        throw new TRPCError({ code: "UNAUTHORIZED", message: WRONG_CREDENTIALS });
+      if (!user || !valid) throw new DomainError("unauthorized", WRONG_CREDENTIALS);
       return { user: toCaller(user), cookie: await signInUser(user.id, caller, meta) };
     },
 
@@ -274,7 +233,7 @@ export function createIdentityService(deps: {
     async revokeSession(userId: string, id: string) {
       const { count } = await db.session.deleteMany({ where: { id, userId } });
       callers.forget({ session: id });
-      if (count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "No such session" });
+      if (count === 0) throw new DomainError("not_found", "No such session");
     },
 
     async me(caller: Caller): Promise<AuthMeOutput> {

@@ -1,6 +1,6 @@
 import type { ApiTokenInfo, CreateTokenInput } from "@parley/shared";
-import { TRPCError } from "@trpc/server";
 import type { Db } from "../db/client.ts";
+import { DomainError } from "../errors.ts";
 import { randomSecret, sha256 } from "./hash.ts";
 import type { CachedCaller, CallerCache } from "./session-cache.ts";
 
@@ -29,10 +29,10 @@ export function createTokenService(
   return {
     async create(userId: string, input: CreateTokenInput) {
       if ((await db.apiToken.count({ where: { userId } })) >= TOKENS_PER_USER) {
-        throw new TRPCError({
-          code: "FORBIDDEN",
-          message: `You have ${TOKENS_PER_USER} API tokens, the most an account may have: revoke one you no longer use first.`,
-        });
+        throw new DomainError(
+          "forbidden",
+          `You have ${TOKENS_PER_USER} API tokens, the most an account may have: revoke one you no longer use first.`,
+        );
       }
       const secret = `${TOKEN_PREFIX}${randomSecret()}`;
       const expiresAt = input.expiresInDays
@@ -62,7 +62,7 @@ export function createTokenService(
     async revoke(userId: string, id: string) {
       const { count } = await db.apiToken.deleteMany({ where: { id, userId } });
       options.callers?.forget({ token: id });
-      if (count === 0) throw new TRPCError({ code: "NOT_FOUND", message: "No such token" });
+      if (count === 0) throw new DomainError("not_found", "No such token");
     },
 
     /** Who a bearer secret is, or null when it is unknown, revoked or expired. */

@@ -4,23 +4,41 @@ import type {
   ConversationsListInput,
   ConversationsListOutput,
   CreateConversationInput,
+  CreateConversationOutput,
   UpdateConversationInput,
+  UsageLimits,
 } from "@parley/shared";
-import { LIMITS, ToolSelection } from "@parley/shared";
+import { ToolSelection, USAGE_LIMITS } from "@parley/shared";
+import type { Db } from "../db/client.ts";
 import type { Prisma } from "../db/generated/client.ts";
-import { badRequest } from "./errors.ts";
+import { badRequest } from "../errors.ts";
+import type { ModelRegistry } from "../llm/registry.ts";
+import type { GenerationRunner } from "./generations/runner.ts";
 import { sqlTimestamp } from "./generations/saves.ts";
 import { newId } from "./ids.ts";
 import { noRoomForConversation, startingModel } from "./new-conversations.ts";
 import { messageColumns, ownedConversation, toMessage } from "./records.ts";
 import { searchConversations } from "./search.ts";
-import type { ChatParts } from "./service.ts";
-import { cloneShare } from "./shares.ts";
+import type { SettingsService } from "./settings.ts";
 
 export type ConversationService = ReturnType<typeof createConversationService>;
 
-export function createConversationService(deps: ChatParts) {
-  const { db, models, settings, runner, limits } = deps;
+/** What the conversation service is built from (service.ts composes them). */
+export interface ConversationDeps {
+  db: Db;
+  models: Pick<ModelRegistry, "route" | "list">;
+  settings: Pick<SettingsService, "get">;
+  runner: Pick<GenerationRunner, "writers" | "stopWhere">;
+  limits: UsageLimits;
+  /** `create({ fromShare })`: the caller's copy of a shared conversation (shares.ts). */
+  copyShare(
+    ownerId: string,
+    input: NonNullable<CreateConversationInput> & { fromShare: string },
+  ): Promise<CreateConversationOutput>;
+}
+
+export function createConversationService(deps: ConversationDeps) {
+  const { db, models, settings, runner, limits, copyShare } = deps;
 
   function requireModel(model: string) {
     if (!models.route(model)) throw badRequest(`Unknown model "${model}".`);
@@ -28,7 +46,7 @@ export function createConversationService(deps: ChatParts) {
 
   async function create(ownerId: string, input: CreateConversationInput = {}) {
     // "Continue this conversation" on a share: a copy of it (see shares.ts).
-    if (input.fromShare) return cloneShare(deps, ownerId, { ...input, fromShare: input.fromShare });
+    if (input.fromShare) return copyShare(ownerId, { ...input, fromShare: input.fromShare });
     const preferences = await settings.get(ownerId);
     const model = input.model ?? startingModel(models, preferences);
     requireModel(model);
@@ -49,7 +67,7 @@ export function createConversationService(deps: ChatParts) {
     ownerId: string,
     input: ConversationsListInput = {},
   ): Promise<ConversationsListOutput> {
-    const limit = input.limit ?? LIMITS.listPageSize;
+    const limit = input.limit ?? USAGE_LIMITS.listPageSize;
     if (input.search) {
       return searchConversations(db, ownerId, {
         search: input.search,

@@ -11,15 +11,21 @@ import {
   PARLEY_EXPORT_VERSION,
   ParleyExport,
 } from "@parley/shared";
-import { notFound } from "./errors.ts";
+import type { Db } from "../db/client.ts";
+import { notFound } from "../errors.ts";
+import type { FileService } from "../files/service.ts";
+import type { ModelRegistry } from "../llm/registry.ts";
 import { branchOf, documentMarkdown, type MarkdownConversation } from "./exchange-markdown.ts";
 import { messageColumns, toMessage } from "./records.ts";
-import type { ChatParts } from "./service.ts";
 import { treeOrder } from "./tree.ts";
 
 export type ExchangeService = ReturnType<typeof createExchangeService>;
 
-export function createExchangeService(deps: ChatParts) {
+export function createExchangeService(deps: {
+  db: Db;
+  models: Pick<ModelRegistry, "list">;
+  files: Pick<FileService, "read">;
+}) {
   const { db, models, files } = deps;
 
   /** The owner's conversations (one, or all, most recently active first) with their messages. */

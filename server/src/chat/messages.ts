@@ -5,20 +5,24 @@ import {
   RecordedPrompt,
   type SendMessageInput,
   type SendMessageOutput,
+  type UsageLimits,
 } from "@parley/shared";
-import { TRPCError } from "@trpc/server";
+import type { Db } from "../db/client.ts";
+import { badRequest, DomainError, limitReached, modelUnavailable, notFound } from "../errors.ts";
 import { attachmentParts, checkModelTakes, userContent } from "../files/prompt.ts";
 import { readRecordedPrompt, recordPrompt } from "../files/recorded-prompt.ts";
+import type { FileService } from "../files/service.ts";
+import type { ModelRegistry } from "../llm/registry.ts";
 import { buildRequest, type PromptMessage, type PromptPart } from "../llm/stream.ts";
 import { followUpRequests } from "../llm/tool-format.ts";
 import type { Logger } from "../log.ts";
 import { checkToolChoice, chooseTools, rememberTools } from "../tools/choice.ts";
-import { badRequest, limitReached, modelUnavailable, notFound } from "./errors.ts";
+import type { ToolService } from "../tools/service.ts";
+import type { GenerationRunner } from "./generations/runner.ts";
 import { newId } from "./ids.ts";
 import { promptMessages } from "./prompt.ts";
 import { ownedConversation, storedRounds } from "./records.ts";
 import { readForSend, type SendNode, SendRefused, writeSend } from "./sends.ts";
-import type { ChatParts } from "./service.ts";
 import { settingsFromStored } from "./settings.ts";
 import { hasChildren, pathTo, subtree, type Tree, treeOf } from "./tree.ts";
 
@@ -36,7 +40,19 @@ interface SendPlan {
   path: SendNode[];
 }
 
-export function createMessageService(deps: ChatParts) {
+/** What the message service is built from (service.ts composes them). */
+export interface MessageDeps {
+  db: Db;
+  models: ModelRegistry;
+  runner: GenerationRunner;
+  limits: UsageLimits;
+  /** Attachments: who may attach what, and their bytes for prompts. */
+  files: FileService;
+  /** The tools models may call (none when omitted). */
+  tools?: ToolService;
+}
+
+export function createMessageService(deps: MessageDeps) {
   const { db, models, runner, limits, files, tools } = deps;
 
   /**
@@ -74,10 +90,10 @@ export function createMessageService(deps: ChatParts) {
     // The answer would read text that is still being written.
     const pathEnd = plan.continued?.id ?? plan.answerParentId ?? plan.user?.parentId ?? null;
     if (await runner.writing(pathTo(tree, pathEnd).map((node) => node.id))) {
-      throw new TRPCError({
-        code: "CONFLICT",
-        message: "An answer on this branch is still being written; wait for it or stop it.",
-      });
+      throw new DomainError(
+        "conflict",
+        "An answer on this branch is still being written; wait for it or stop it.",
+      );
     }
 
     // Every file the model would read: the new message's, and those earlier on the branch.
@@ -172,10 +188,10 @@ export function createMessageService(deps: ChatParts) {
     );
     if (missing.length > 0) {
       // Whether someone else uploaded it is not the caller's business.
-      throw new TRPCError({
-        code: "NOT_FOUND",
-        message: `No such file: ${missing.map((sha256) => sha256.slice(0, 12)).join(", ")}. Upload it first.`,
-      });
+      throw new DomainError(
+        "not_found",
+        `No such file: ${missing.map((sha256) => sha256.slice(0, 12)).join(", ")}. Upload it first.`,
+      );
     }
     return found;
   }
@@ -286,10 +302,10 @@ function refusal(error: unknown, guestLimit: number | undefined): unknown {
         `Guests can send ${guestLimit} messages. Sign in or create an account to keep chatting.`,
       );
     case "id-taken":
-      return new TRPCError({
-        code: "CONFLICT",
-        message: "assistantMessageId is already the id of a message; choose a new one.",
-      });
+      return new DomainError(
+        "conflict",
+        "assistantMessageId is already the id of a message; choose a new one.",
+      );
     case "gone":
       return notFound("message");
   }
@@ -299,7 +315,7 @@ function refusal(error: unknown, guestLimit: number | undefined): unknown {
  * A recorded prompt: JSON text (how prompts are stored; see recordPrompt), parsed with its file
  * references expanded, or an object (older rows).
  */
-async function recordedJson(value: unknown, read: ChatParts["files"]["read"]): Promise<unknown> {
+async function recordedJson(value: unknown, read: FileService["read"]): Promise<unknown> {
   if (typeof value !== "string") return value;
   try {
     return await readRecordedPrompt(value, read);

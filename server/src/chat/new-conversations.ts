@@ -3,22 +3,22 @@
 // written at once under new ids.
 
 import { randomBytes } from "node:crypto";
-import type { FileRef, Message, Settings } from "@parley/shared";
+import type { FileRef, Message, Settings, UsageLimits } from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import type { Prisma } from "../db/generated/client.ts";
-import { limitReached } from "./errors.ts";
-import type { ChatParts } from "./service.ts";
+import { limitReached } from "../errors.ts";
+import type { ModelRegistry } from "../llm/registry.ts";
 
 /** LIMIT_REACHED when the owner already keeps as many conversations as anyone may. */
 export async function requireRoomForConversation(
-  { db, limits }: Pick<ChatParts, "db" | "limits">,
+  { db, limits }: { db: Db; limits: Pick<UsageLimits, "conversationsPerOwner"> },
   ownerId: string,
 ): Promise<void> {
   const count = await db.conversation.count({ where: { ownerId } });
   if (count >= limits.conversationsPerOwner) throw noRoomForConversation(limits);
 }
 
-export function noRoomForConversation(limits: Pick<ChatParts["limits"], "conversationsPerOwner">) {
+export function noRoomForConversation(limits: Pick<UsageLimits, "conversationsPerOwner">) {
   return limitReached(
     `You have reached the limit of ${limits.conversationsPerOwner} conversations; delete some to start new ones.`,
   );
@@ -29,7 +29,7 @@ export function noRoomForConversation(limits: Pick<ChatParts["limits"], "convers
  * owner's default model while this server has it, else the server's default.
  */
 export function startingModel(
-  models: ChatParts["models"],
+  models: Pick<ModelRegistry, "route" | "list">,
   preferences: Pick<Settings, "defaultModel">,
   wanted: readonly (string | null | undefined)[] = [],
 ): string {

@@ -10,8 +10,8 @@ import {
 import type { z } from "zod";
 import type { Db } from "../db/client.ts";
 import type { Prisma } from "../db/generated/client.ts";
+import { notFound } from "../errors.ts";
 import { fileColumns, messageFiles } from "../files/service.ts";
-import { notFound } from "./errors.ts";
 
 /** Every message column a client sees (the recorded prompt is fetched on its own). */
 export const messageColumns = {

@@ -8,7 +8,7 @@
 import type { ConversationsListOutput, SnippetPart } from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import { Prisma } from "../db/generated/client.ts";
-import { badRequest } from "./errors.ts";
+import { badRequest } from "../errors.ts";
 
 /** Words beyond this are ignored (each adds an index scan). */
 const MAX_WORDS = 10;

@@ -1,49 +1,38 @@
 // The chat engine as one service: conversations, messages, generations and settings, built
 // from their dependencies (database, model registry, event log) so tests can build it directly.
+// This is where the chat services are composed: each declares the narrow deps it uses, and
+// none imports this file back.
 
-import { LIMITS, type Limits } from "@parley/shared";
+import { USAGE_LIMITS, type UsageLimits } from "@parley/shared";
 import type { Db } from "../db/client.ts";
+import { notFound } from "../errors.ts";
 import type { FileService } from "../files/service.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
 import type { GenerationObserver } from "../metrics/index.ts";
 import type { ToolService } from "../tools/service.ts";
+import { adoptGuestChats } from "./adopt-guest.ts";
 import { DEFAULT_LOG_TTL_MS, type GenerationBus } from "./bus/index.ts";
 import { createMemoryBus } from "./bus/memory.ts";
 import { createConversationService } from "./conversations.ts";
-import { notFound } from "./errors.ts";
 import { createExchangeService } from "./exchange.ts";
 import {
   createGenerationRunner,
   DEFAULT_GENERATION_OPTIONS,
   type GenerationOptions,
-  type GenerationRunner,
 } from "./generations/runner.ts";
 import { createGenerationReader } from "./generations/stream.ts";
 import { createImportService } from "./import/index.ts";
 import { createMessageService } from "./messages.ts";
-import { createSettingsService, type SettingsService } from "./settings.ts";
-import { createShareService } from "./shares.ts";
+import { createSettingsService } from "./settings.ts";
+import { cloneShare, createShareService } from "./shares.ts";
 
 export interface ChatOptions extends GenerationOptions {
   /** How long a finished generation's events stay readable (default 10 minutes). */
   logTtlMs: number;
-  limits: Limits;
+  limits: UsageLimits;
 }
 
 export type ChatService = ReturnType<typeof createChatService>;
-
-/** What the conversation and message services are built from. */
-export interface ChatParts {
-  db: Db;
-  models: ModelRegistry;
-  settings: SettingsService;
-  runner: GenerationRunner;
-  limits: Limits;
-  /** Attachments: who may attach what, and their bytes for prompts. */
-  files: FileService;
-  /** The tools models may call (none when omitted). */
-  tools?: ToolService;
-}
 
 export function createChatService(deps: {
   db: Db;
@@ -60,27 +49,34 @@ export function createChatService(deps: {
     ...DEFAULT_GENERATION_OPTIONS,
     logTtlMs: DEFAULT_LOG_TTL_MS,
     ...deps.options,
-    limits: { ...LIMITS, ...deps.options?.limits },
+    limits: { ...USAGE_LIMITS, ...deps.options?.limits },
   };
-  const { db, models } = deps;
+  const { db, models, files, tools } = deps;
+  const { limits } = options;
   const bus = deps.bus ?? createMemoryBus({ ttlMs: options.logTtlMs });
   const runner = createGenerationRunner({ db, bus, options, observer: deps.observer });
   const reader = createGenerationReader({ bus, observer: deps.observer });
   const settings = createSettingsService({ db, models });
-  const shared: ChatParts = {
+  // Each service gets what it uses; shares and conversations reach each other through here.
+  const conversations = createConversationService({
     db,
     models,
     settings,
     runner,
-    limits: options.limits,
-    files: deps.files,
-    tools: deps.tools,
-  };
-  const conversations = createConversationService(shared);
-  const messages = createMessageService(shared);
-  const shares = createShareService({ ...shared, conversations });
-  const exchange = createExchangeService(shared);
-  const imports = createImportService(shared);
+    limits,
+    copyShare: (ownerId, input) => cloneShare({ db, models, settings, limits }, ownerId, input),
+  });
+  const messages = createMessageService({
+    db,
+    models,
+    runner,
+    limits,
+    files,
+    ...(tools ? { tools } : {}),
+  });
+  const shares = createShareService({ db, limits, conversations });
+  const exchange = createExchangeService({ db, models, files });
+  const imports = createImportService({ db, models, settings, limits, files });
 
   return {
     conversations,
@@ -100,6 +96,8 @@ export function createChatService(deps: {
       },
     },
     settings,
+    /** A guest signing in: what it made becomes the account's (inside identity's transaction). */
+    adoptGuestChats,
     /** Stops running generations (their answers are saved as interrupted), then drops the log. */
     async close() {
       await runner.close();

@@ -1,8 +1,8 @@
 import { DEFAULT_SETTINGS, Settings, type SettingsUpdateInput } from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import type { Prisma } from "../db/generated/client.ts";
+import { badRequest } from "../errors.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
-import { badRequest } from "./errors.ts";
 
 export type SettingsService = ReturnType<typeof createSettingsService>;
 

@@ -14,19 +14,20 @@ import {
   type ShareOutput,
   type SharesListOutput,
   ToolRounds,
+  type UsageLimits,
 } from "@parley/shared";
-import { TRPCError } from "@trpc/server";
 import { nanoid } from "nanoid";
 import { z } from "zod";
+import type { Db } from "../db/client.ts";
 import { Prisma } from "../db/generated/client.ts";
-import type { ConversationService } from "./conversations.ts";
-import { badRequest, limitReached, notFound } from "./errors.ts";
+import { badRequest, DomainError, limitReached, notFound } from "../errors.ts";
+import type { ModelRegistry } from "../llm/registry.ts";
 import {
   createConversationWithTree,
   requireRoomForConversation,
   startingModel,
 } from "./new-conversations.ts";
-import type { ChatParts } from "./service.ts";
+import type { SettingsService } from "./settings.ts";
 
 const SHARE_ID_LENGTH = 7;
 /** 64^7 ids make a collision rare; a few draws make a failure to find a free one unheard of. */
@@ -47,7 +48,15 @@ type Snapshot = z.infer<typeof StoredSnapshot>;
 
 export type ShareService = ReturnType<typeof createShareService>;
 
-export function createShareService(deps: ChatParts & { conversations: ConversationService }) {
+/** What the share service is built from (service.ts composes them). */
+export interface ShareDeps {
+  db: Db;
+  limits: Pick<UsageLimits, "sharesPerOwner">;
+  /** The owner's conversation as the app shows it (conversations.ts). */
+  conversations: { get(ownerId: string, id: string): Promise<Conversation> };
+}
+
+export function createShareService(deps: ShareDeps) {
   const { db, conversations } = deps;
 
   async function share(ownerId: string, input: ShareInput): Promise<ShareOutput> {
@@ -57,10 +66,7 @@ export function createShareService(deps: ChatParts & { conversations: Conversati
     }
     // A half-written answer would be shared as it stands now and change right after.
     if (conversation.messages.some((message) => message.generationId !== null)) {
-      throw new TRPCError({
-        code: "CONFLICT",
-        message: "An answer is still being written; share once it is done.",
-      });
+      throw new DomainError("conflict", "An answer is still being written; share once it is done.");
     }
     const snapshot = snapshotOf(conversation, input.leafId, input.includeTools ?? true);
     const contentHash = hashOf(conversation.id, snapshot);
@@ -121,7 +127,7 @@ export function createShareService(deps: ChatParts & { conversations: Conversati
   /** Anyone with the id may read a share, until its owner revokes it. */
   async function get(shareId: string): Promise<SharedConversation> {
     const row = await db.share.findUnique({ where: { id: shareId } });
-    if (!row || row.revokedAt) throw shareNotFound();
+    if (!row || row.revokedAt) throw notFound("share");
     return { shareId: row.id, createdAt: row.createdAt, ...StoredSnapshot.parse(row.snapshot) };
   }
 
@@ -164,7 +170,7 @@ export function createShareService(deps: ChatParts & { conversations: Conversati
       if (revoked.count > 0) await tx.shareFile.deleteMany({ where: { shareId } });
       return revoked;
     });
-    if (count === 0) throw shareNotFound();
+    if (count === 0) throw notFound("share");
     return { shareId, revokedAt };
   }
 
@@ -176,13 +182,18 @@ export function createShareService(deps: ChatParts & { conversations: Conversati
  * (new ids, the same tree and attachments), or the copy they made before if it still exists.
  */
 export async function cloneShare(
-  deps: ChatParts,
+  deps: {
+    db: Db;
+    models: Pick<ModelRegistry, "route" | "list">;
+    settings: Pick<SettingsService, "get">;
+    limits: Pick<UsageLimits, "conversationsPerOwner">;
+  },
   ownerId: string,
   input: NonNullable<CreateConversationInput> & { fromShare: string },
 ): Promise<CreateConversationOutput> {
   const { db, models, settings } = deps;
   const share = await db.share.findUnique({ where: { id: input.fromShare } });
-  if (!share || share.revokedAt) throw shareNotFound();
+  if (!share || share.revokedAt) throw notFound("share");
   const clone = { ownerId_fromShareId: { ownerId, fromShareId: share.id } };
   const earlier = await db.conversation.findUnique({ where: clone, select: { id: true } });
   if (earlier) return { conversationId: earlier.id };
@@ -296,6 +307,3 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /** Missing and revoked look the same: a revoked link tells nothing. */
-function shareNotFound(): TRPCError {
-  return new TRPCError({ code: "NOT_FOUND", message: "No such share." });
-}

@@ -1,4 +1,4 @@
-import { LIMITS } from "@parley/shared";
+import { USAGE_LIMITS } from "@parley/shared";
 import type { ModelRoute } from "../llm/registry.ts";
 import { buildRequest, complete } from "../llm/stream.ts";
 
@@ -35,7 +35,7 @@ export function cleanTitle(raw: string): string | undefined {
 }
 
 function shorten(text: string): string {
-  const max = Math.min(TITLE_CHARS, LIMITS.titleChars);
+  const max = Math.min(TITLE_CHARS, USAGE_LIMITS.titleChars);
   if (text.length <= max) return text;
   const cut = text.slice(0, max);
   const space = cut.lastIndexOf(" ");

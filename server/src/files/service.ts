@@ -4,16 +4,14 @@ import { createHash } from "node:crypto";
 import { FILE_LIMITS, type FileRef } from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import { Prisma } from "../db/generated/client.ts";
+import { DomainError } from "../errors.ts";
 import { sniff } from "./sniff.ts";
 import type { FileStore } from "./store.ts";
 
-/** An upload Parley will not keep; `status` is the HTTP status to answer with. */
-export class FileRejected extends Error {
-  constructor(
-    readonly status: 413 | 415,
-    message: string,
-  ) {
-    super(message);
+/** An upload Parley will not keep: too large, or of a type it does not read. */
+export class FileRejected extends DomainError {
+  constructor(kind: "too_large" | "unsupported_type", message: string) {
+    super(kind, message);
     this.name = "FileRejected";
   }
 }
@@ -93,7 +91,7 @@ export function createFileService(deps: {
       const name = cleanName(upload.name);
       if (bytes.length > maxBytes) {
         throw new FileRejected(
-          413,
+          "too_large",
           `"${name}" is larger than the ${formatBytes(maxBytes)} upload limit.`,
         );
       }
@@ -101,7 +99,7 @@ export function createFileService(deps: {
       if (!sniffed.accepted) {
         const what = sniffed.looksLike ? ` It looks like ${sniffed.looksLike}.` : "";
         throw new FileRejected(
-          415,
+          "unsupported_type",
           `"${name}" is not a type of file Parley accepts.${what} Accepted: ${ACCEPTED_IN_WORDS}.`,
         );
       }
@@ -110,7 +108,7 @@ export function createFileService(deps: {
         const used = await usedBytes(ownerId, sha256);
         if (used + bytes.length > quotaBytes) {
           throw new FileRejected(
-            413,
+            "too_large",
             `"${name}" does not fit in your ${formatBytes(quotaBytes)} of uploads (${formatBytes(used)} used). Delete conversations with files you no longer need: their files are freed soon after.`,
           );
         }

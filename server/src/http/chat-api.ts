@@ -12,7 +12,6 @@ import {
   ModelParameters,
   type TokenUsage,
 } from "@parley/shared";
-import { TRPCError } from "@trpc/server";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type {
   ChatCompletionChunk,
@@ -25,7 +24,8 @@ import type {
 import type { CallerUser, IdentityService } from "../auth/identity.ts";
 import { paddedTextFrame } from "../chat/generations/padding.ts";
 import type { Config } from "../config.ts";
-import { type Limits, RateLimitError, setRateLimitHeaders } from "../limits/index.ts";
+import { DomainError, RateLimited } from "../errors.ts";
+import type { RateLimits } from "../limits/index.ts";
 import type { ModelRegistry, ModelRoute } from "../llm/registry.ts";
 import {
   buildRequest,
@@ -34,10 +34,12 @@ import {
   type StreamPart,
   streamCompletion,
   toUpstreamFailure,
-  type UpstreamFailure,
   type UpstreamRequest,
 } from "../llm/stream.ts";
+import type { UpstreamFailure } from "../llm/upstream-failure.ts";
 import type { GenerationObserver, GenerationReport } from "../metrics/index.ts";
+import { identifyCaller } from "./caller.ts";
+import { setRateLimitHeaders } from "./rate-limit.ts";
 
 /** Exactly these, on every stream; never compressed (no compression is registered). */
 const SSE_HEADERS = {
@@ -52,7 +54,7 @@ const UNAUTHORIZED: ChatApiError = { code: "unauthorized", message: "Sign in req
 export interface ChatApiDeps {
   config: Pick<Config, "chatApi">;
   identity: Pick<IdentityService, "authenticate">;
-  limits: Pick<Limits, "checkMessageLimits">;
+  limits: Pick<RateLimits, "checkMessageLimits">;
   models: ModelRegistry;
   /** Metrics and provider health, told how each request's upstream call went. */
   observer: Pick<GenerationObserver, "started" | "ended">;
@@ -180,7 +182,7 @@ export async function registerChatApi(app: FastifyInstance, deps: ChatApiDeps) {
       });
       setRateLimitHeaders(reply, allowance);
     } catch (error) {
-      if (!(error instanceof RateLimitError)) throw error;
+      if (!(error instanceof RateLimited)) throw error;
       setRateLimitHeaders(reply, error.result);
       return void fail(reply, 429, { code: "rate_limited", message: error.message });
     }
@@ -205,12 +207,11 @@ export async function registerChatApi(app: FastifyInstance, deps: ChatApiDeps) {
   /** A signed-in account (not a guest), by session cookie or API token; else undefined. */
   async function signedIn(request: FastifyRequest, reply: FastifyReply) {
     try {
-      const { caller, setCookie } = await identity.authenticate(request.headers);
-      if (setCookie) reply.header("set-cookie", setCookie);
-      return caller.user && !caller.user.guest ? caller.user : undefined;
+      const { user } = await identifyCaller(identity, request, reply);
+      return user && !user.guest ? user : undefined;
     } catch (error) {
       // A revoked or unknown token.
-      if (error instanceof TRPCError && error.code === "UNAUTHORIZED") return undefined;
+      if (error instanceof DomainError && error.kind === "unauthorized") return undefined;
       throw error;
     }
   }

@@ -1,16 +1,17 @@
 // POST /files (multipart upload) and GET /files/:sha256 (download), outside tRPC because they
 // carry bytes. Callers are identified exactly as tRPC identifies them: a session cookie (a new
-// visitor becomes a guest) or a Bearer API token; the origin check (auth/origin.ts) covers POST.
+// visitor becomes a guest) or a Bearer API token; the origin check (http/origin.ts) covers POST.
 
 import multipart from "@fastify/multipart";
 import { type FileError, type FileRef, isImageType, isTextType, Sha256 } from "@parley/shared";
-import { TRPCError } from "@trpc/server";
-import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { IdentityService } from "../auth/identity.ts";
+import { notFound } from "../errors.ts";
 import { cleanName, FileRejected, type FileService, formatBytes } from "../files/service.ts";
-import { type Limits, RateLimitError, rateLimitHook } from "../limits/index.ts";
+import type { RateLimits } from "../limits/index.ts";
 import { callerLookup } from "./caller.ts";
+import { clientError } from "./errors.ts";
+import { rateLimitHook } from "./rate-limit.ts";
 
 /**
  * Private, and revalidated on every use: access can end (sign-out, a revoked share), and the
@@ -20,7 +21,7 @@ const CACHE_CONTROL = "private, no-cache";
 
 export async function registerFileRoutes(
   app: FastifyInstance,
-  deps: { files: FileService; identity: IdentityService; limits: Limits },
+  deps: { files: FileService; identity: IdentityService; limits: RateLimits },
 ) {
   const { files, identity, limits } = deps;
 
@@ -45,7 +46,7 @@ export async function registerFileRoutes(
         }
         const owner = await ownerOf(request, reply);
         const tooLarge = new FileRejected(
-          413,
+          "too_large",
           `"${cleanName(part.filename)}" is larger than the ${formatBytes(files.maxBytes)} upload limit.`,
         );
         let bytes: Buffer;
@@ -71,16 +72,16 @@ export async function registerFileRoutes(
           const sha256 = request.params.sha256;
           const share = request.query.share;
           const shareId = typeof share === "string" && share.length <= 100 ? share : undefined;
-          if (!Sha256.safeParse(sha256).success) return notFound(reply);
+          if (!Sha256.safeParse(sha256).success) return failWith(reply, notFound("file"));
           const caller = await callerOf(request, reply);
           const viewer = { viewerId: caller.user?.id ?? null, ...(shareId ? { shareId } : {}) };
           // Anyone else gets what a missing file gets, so a hash leaks nothing.
           const access = await files.access(viewer, sha256);
-          if (!access) return notFound(reply);
+          if (!access) return failWith(reply, notFound("file"));
           const stored = await files.read(sha256);
           if (!stored) {
             request.log.error({ sha256 }, "a file's bytes are missing from the store");
-            return notFound(reply);
+            return failWith(reply, notFound("file"));
           }
           const { mimeType } = stored;
           reply
@@ -134,22 +135,10 @@ export function fail(reply: FastifyReply, statusCode: number, message: string) {
   return reply.code(statusCode).send(body);
 }
 
-function notFound(reply: FastifyReply) {
-  return fail(reply, 404, "No such file.");
-}
-
+/** A client's error in the files' shape (Retry-After too for a rate limit); ours is thrown on. */
 export function failWith(reply: FastifyReply, error: unknown) {
-  if (error instanceof FileRejected) return fail(reply, error.status, error.message);
-  // Too many new guests from this IP (a first upload makes one).
-  if (error instanceof RateLimitError) reply.header("retry-after", error.retryAfterSeconds);
-  if (error instanceof TRPCError) {
-    return fail(reply, getHTTPStatusCodeFromError(error), error.message);
-  }
-  // Malformed multipart bodies and the like come with their own 4xx status.
-  const status = (error as { statusCode?: unknown }).statusCode;
-  if (typeof status === "number" && status >= 400 && status < 500) {
-    return fail(reply, status, (error as Error).message);
-  }
+  const known = clientError(reply, error);
+  if (known) return fail(reply, known.status, known.message);
   throw error;
 }
 

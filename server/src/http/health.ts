@@ -1,7 +1,7 @@
 import type { DependencyCheck, Readiness } from "@parley/shared";
 import type { FastifyInstance } from "fastify";
 import type { Db } from "../db/client.ts";
-import type { Limits } from "../limits/index.ts";
+import type { RateLimits } from "../limits/index.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
 
 /** GET /healthz: 200 when the database answers, 503 otherwise. */
@@ -28,7 +28,7 @@ export function registerReadiness(
   app: FastifyInstance,
   deps: {
     db: Db;
-    limits: Pick<Limits, "store" | "ping">;
+    limits: Pick<RateLimits, "store" | "ping">;
     models: Pick<ModelRegistry, "providers">;
   },
 ) {

@@ -12,14 +12,15 @@ import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import multipart from "@fastify/multipart";
 import { IMPORT_FIELD, type ImportEvent } from "@parley/shared";
-import { TRPCError } from "@trpc/server";
 import type { FastifyInstance } from "fastify";
 import type { IdentityService } from "../auth/identity.ts";
 import type { ImportService, PreparedImport } from "../chat/import/index.ts";
+import { DomainError } from "../errors.ts";
 import { formatBytes } from "../files/service.ts";
-import { type Limits, rateLimitHook } from "../limits/index.ts";
+import type { RateLimits } from "../limits/index.ts";
 import { callerLookup } from "./caller.ts";
 import { fail, failWith } from "./files.ts";
+import { rateLimitHook } from "./rate-limit.ts";
 
 /** How often progress is sent at most (the last line always goes). */
 const PROGRESS_EVERY_MS = 200;
@@ -31,7 +32,7 @@ const UNPACK_RATIO = 10;
 
 export async function registerImportRoutes(
   app: FastifyInstance,
-  deps: { imports: ImportService; identity: IdentityService; limits: Limits; maxBytes: number },
+  deps: { imports: ImportService; identity: IdentityService; limits: RateLimits; maxBytes: number },
 ) {
   const { imports, identity, limits, maxBytes } = deps;
   const { ownerOf } = callerLookup(identity);
@@ -105,7 +106,7 @@ export async function registerImportRoutes(
             send({ type: "report", report });
           } catch (error) {
             send({ type: "error", message: errorMessage(error, request.id) });
-            if (!(error instanceof TRPCError) || error.code === "INTERNAL_SERVER_ERROR") {
+            if (!(error instanceof DomainError)) {
               request.log.error({ err: error }, "import failed");
             }
           } finally {
@@ -147,11 +148,11 @@ function wantsProgress(accept: string | undefined): boolean {
 function asClientError(error: unknown, message: string): unknown {
   const status = (error as { statusCode?: unknown }).statusCode;
   if (typeof status === "number" && status >= 400 && status < 500) return error;
-  return new TRPCError({ code: "BAD_REQUEST", message, cause: error });
+  return new DomainError("bad_request", message, { cause: error });
 }
 
 /** What the caller is told: a refusal's reason, or a generic line with the request id. */
 function errorMessage(error: unknown, requestId: string): string {
-  if (error instanceof TRPCError && error.code !== "INTERNAL_SERVER_ERROR") return error.message;
+  if (error instanceof DomainError) return error.message;
   return `The import stopped on an error of ours (request ${requestId}); what was imported before it is kept.`;
 }

@@ -5,7 +5,8 @@ import { createOidcService, OidcError, PENDING_SIGN_IN_MS } from "../auth/oidc.t
 import type { PendingSignIns } from "../auth/pending-sign-ins.ts";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
-import { type Limits, rateLimitHook } from "../limits/index.ts";
+import type { RateLimits } from "../limits/index.ts";
+import { rateLimitHook } from "./rate-limit.ts";
 
 /** Ties a started sign-in to the browser that started it; holds a random id, nothing secret. */
 const BROWSER_COOKIE = "parley_oidc";
@@ -21,7 +22,7 @@ export function registerOidcRoutes(
     config: Config;
     db: Db;
     identity: IdentityService;
-    limits: Limits;
+    limits: RateLimits;
     pending?: PendingSignIns;
   },
 ) {

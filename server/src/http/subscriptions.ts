@@ -9,16 +9,11 @@
 // from the socket.
 
 import { wireTransformer } from "@parley/shared";
-import {
-  type AnyTRPCRouter,
-  getTRPCErrorFromUnknown,
-  getTRPCErrorShape,
-  isTrackedEnvelope,
-  TRPCError,
-} from "@trpc/server";
+import { type AnyTRPCRouter, getTRPCErrorShape, isTrackedEnvelope, TRPCError } from "@trpc/server";
 import type { CreateFastifyContextOptions } from "@trpc/server/adapters/fastify";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { paddedTextFrame } from "../chat/generations/padding.ts";
+import { toTRPCError } from "../trpc/errors.ts";
 
 /** tRPC's SSE response headers (nginx and other proxies must not buffer the stream). */
 const SSE_HEADERS = {
@@ -85,7 +80,8 @@ export function registerSubscriptionStreams<TContext>(
       if (!signal.aborted) await writer.write(frame("return", ""));
     } catch (cause) {
       if (signal.aborted) return;
-      const error = getTRPCErrorFromUnknown(cause);
+      // A failure before the procedure (the context) or while iterating is converted here.
+      const error = toTRPCError(cause);
       if (error.code === "INTERNAL_SERVER_ERROR") options.onInternalError(error, path, request);
       const shape = getTRPCErrorShape({
         config: options.router._def._config,

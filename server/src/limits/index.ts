@@ -1,6 +1,6 @@
-import { TRPCError } from "@trpc/server";
 import type { Redis } from "ioredis";
 import type { Config } from "../config.ts";
+import { RateLimited } from "../errors.ts";
 import { createMemoryRateLimit } from "./memory.ts";
 import {
   NEVER_LIMITED,
@@ -10,7 +10,6 @@ import {
 } from "./rate-limit.ts";
 import { createRedisClient, createRedisRateLimit } from "./redis.ts";
 
-export { rateLimitHook, setRateLimitHeaders } from "./http.ts";
 export type { RateLimit, RateLimitResult } from "./rate-limit.ts";
 export { NEVER_LIMITED, retryAfterSeconds } from "./rate-limit.ts";
 
@@ -29,28 +28,14 @@ export type LimitName =
   | "signUpsPerIp"
   | "guestsPerIp";
 
-/**
- * TOO_MANY_REQUESTS with the wait in whole seconds. The errorFormatter exposes
- * `retryAfterSeconds` in the error's `data` so clients can say when to try again.
- */
-export class RateLimitError extends TRPCError {
-  readonly retryAfterSeconds: number;
-  /** Which limit refused: for logs, not for clients. */
-  readonly limitName: LimitName;
-  /** The refusing limit's numbers, for RateLimit-* headers on HTTP routes. */
-  readonly result: RateLimitResult;
-
-  constructor(limitName: LimitName, result: RateLimitResult, what = "requests") {
-    const seconds = retryAfterSeconds(result);
-    super({
-      code: "TOO_MANY_REQUESTS",
-      message: `Too many ${what}: try again in ${waitText(seconds)}`,
-      cause: new Error(`${limitName}: over ${result.limit} per window`),
-    });
-    this.retryAfterSeconds = seconds;
-    this.limitName = limitName;
-    this.result = result;
-  }
+/** The refusal of `limitName`: "Too many <what>: try again in <wait>". */
+function refusal(limitName: LimitName, result: RateLimitResult, what = "requests") {
+  const seconds = retryAfterSeconds(result);
+  return new RateLimited(`Too many ${what}: try again in ${waitText(seconds)}`, {
+    limitName,
+    result,
+    retryAfterSeconds: seconds,
+  });
 }
 
 /** A wait in words: seconds for a short one, minutes or hours for a daily quota's. */
@@ -60,7 +45,7 @@ export function waitText(seconds: number): string {
   return `${Math.ceil(seconds / 3600)} h`;
 }
 
-export interface Limits {
+export interface RateLimits {
   /** Where counts live: "redis" when REDIS_URL is set, so they hold across instances. */
   readonly store: "memory" | "redis";
   /** Messages per user or guest id per minute (RATE_LIMIT_MESSAGES_PER_MINUTE). */
@@ -79,7 +64,7 @@ export interface Limits {
   readonly guestsPerIp: RateLimit;
   /**
    * Takes one message from the sender's (per minute and per day) and the IP's allowance;
-   * throws RateLimitError when one is used up. Senders in RATE_LIMIT_EXEMPT_EMAILS are not
+   * throws RateLimited when one is used up. Senders in RATE_LIMIT_EXEMPT_EMAILS are not
    * counted at all. Resolves with the allowance closest to running out (for RateLimit-* headers).
    */
   checkMessageLimits(sender: {
@@ -87,21 +72,21 @@ export interface Limits {
     email?: string | null;
     ip: string;
   }): Promise<RateLimitResult>;
-  /** Takes one upload (a file or an import) from the IP's allowance; throws RateLimitError. */
+  /** Takes one upload (a file or an import) from the IP's allowance; throws RateLimited. */
   checkUploadLimit(ip: string): Promise<void>;
   /** Takes one sign-in attempt for the email and the IP (no exemptions: this guards passwords). */
   checkSignInLimits(attempt: { email: string; ip: string }): Promise<void>;
   /** Resolves when the store answers (a Redis PING); at once in memory. */
   ping(): Promise<void>;
-  /** Takes one sign-up from the IP's allowance (each costs a password hash); throws RateLimitError. */
+  /** Takes one sign-up from the IP's allowance (each costs a password hash); throws RateLimited. */
   checkSignUpLimit(ip: string): Promise<void>;
-  /** Takes one new guest from the IP's allowance (each is rows in the database); throws RateLimitError. */
+  /** Takes one new guest from the IP's allowance (each is rows in the database); throws RateLimited. */
   checkGuestLimit(ip: string): Promise<void>;
-  /** Closes the Redis connection if createLimits opened it (a passed-in client is the caller's). */
+  /** Closes the Redis connection if createRateLimits opened it (a passed-in client is the caller's). */
   close(): Promise<void>;
 }
 
-export interface LimitsDeps {
+export interface RateLimitsDeps {
   config: Pick<Config, "redisUrl" | "limits">;
   /** A connected client to use instead of opening one from `config.redisUrl` (tests). */
   redis?: Redis;
@@ -114,7 +99,7 @@ export interface LimitsDeps {
 }
 
 /** The app's limits, in memory or in Redis: the one place that chooses, from config. */
-export function createLimits(deps: LimitsDeps): Limits {
+export function createRateLimits(deps: RateLimitsDeps): RateLimits {
   const { config, keyPrefix = "parley:limits" } = deps;
   const ownRedis =
     !deps.redis && config.redisUrl
@@ -151,10 +136,10 @@ export function createLimits(deps: LimitsDeps): Limits {
   const uploadsPerIp = perMinute("uploadsPerIp", config.limits.ipUploadsPerMinute);
   const signUpsPerIp = perHour("signUpsPerIp", config.limits.ipSignUpsPerHour);
   const guestsPerIp = perHour("guestsPerIp", config.limits.ipGuestsPerHour);
-  /** Takes one point of a single limit for `key`; throws RateLimitError over it. */
+  /** Takes one point of a single limit for `key`; throws RateLimited over it. */
   const take = async (name: LimitName, limit: RateLimit, key: string, what: string) => {
     const result = await limit.consume(key);
-    if (!result.allowed) throw new RateLimitError(name, result, what);
+    if (!result.allowed) throw refusal(name, result, what);
   };
   const exempt = new Set(config.limits.exemptEmails.map((email) => email.toLowerCase()));
 
@@ -174,11 +159,11 @@ export function createLimits(deps: LimitsDeps): Limits {
       // One after the other: a sender already over their own limit does not use up the IP's
       // allowance, which others behind the same NAT share.
       const byOwner = await messagesPerOwner.consume(ownerId);
-      if (!byOwner.allowed) throw new RateLimitError("messagesPerOwner", byOwner, "messages");
+      if (!byOwner.allowed) throw refusal("messagesPerOwner", byOwner, "messages");
       const byDay = await messagesPerDay.consume(ownerId);
-      if (!byDay.allowed) throw new RateLimitError("messagesPerDay", byDay, "messages today");
+      if (!byDay.allowed) throw refusal("messagesPerDay", byDay, "messages today");
       const byIp = await messagesPerIp.consume(ip);
-      if (!byIp.allowed) throw new RateLimitError("messagesPerIp", byIp, "messages");
+      if (!byIp.allowed) throw refusal("messagesPerIp", byIp, "messages");
       return [byOwner, byDay, byIp].reduce((tightest, result) =>
         result.limit !== 0 && (tightest.limit === 0 || result.remaining < tightest.remaining)
           ? result
@@ -187,9 +172,9 @@ export function createLimits(deps: LimitsDeps): Limits {
     },
     async checkSignInLimits({ email, ip }) {
       const byEmail = await signInPerEmail.consume(email.toLowerCase());
-      if (!byEmail.allowed) throw new RateLimitError("signInPerEmail", byEmail, "sign-in attempts");
+      if (!byEmail.allowed) throw refusal("signInPerEmail", byEmail, "sign-in attempts");
       const byIp = await signInPerIp.consume(ip);
-      if (!byIp.allowed) throw new RateLimitError("signInPerIp", byIp, "sign-in attempts");
+      if (!byIp.allowed) throw refusal("signInPerIp", byIp, "sign-in attempts");
     },
     async ping() {
       await redis?.ping();

@@ -1,8 +1,8 @@
 import type { ListedModel, ModelInfo, ModelsListOutput, ProviderStatus } from "@parley/shared";
-import type { FastifyBaseLogger } from "fastify";
 import OpenAI from "openai";
 import type { Config, ModelConfig } from "../config.ts";
 import type { Db } from "../db/client.ts";
+import type { Logger } from "../log.ts";
 import type { GenerationObserver } from "../metrics/index.ts";
 import { providerDocs } from "./mock/demo.ts";
 import { createMockUpstream, MOCK_MODELS, type MockUpstream } from "./mock/index.ts";
@@ -19,7 +19,7 @@ import {
   statusOf,
   succeeded,
 } from "./providers.ts";
-import { UpstreamFailure } from "./stream.ts";
+import { UpstreamFailure } from "./upstream-failure.ts";
 import { upstreamFetch } from "./upstream-fetch.ts";
 
 /** How to reach one model upstream. */
@@ -55,7 +55,7 @@ export interface RegistryOptions {
   mock?: MockUpstream;
   /** Keeps the last model list of a listed endpoint, for when it cannot be listed. */
   db?: Db;
-  log?: Pick<FastifyBaseLogger, "info" | "warn">;
+  log?: Pick<Logger, "info" | "warn">;
   /** Check and listing timings (tests shorten them). */
   providers?: Partial<ProviderOptions>;
 }

@@ -22,6 +22,7 @@ import {
   type ToolDefinition,
   toolsParameter,
 } from "./tool-format.ts";
+import { UpstreamFailure } from "./upstream-failure.ts";
 
 /** A piece of a user message with attachments: text (a document, or what they wrote) or an image. */
 export type PromptPart =
@@ -64,23 +65,6 @@ export type StreamPart =
   | { type: "tool_call_delta" }
   /** `length`: cut by the output token limit. */
   | { type: "finish"; reason: "stop" | "length" | "other" };
-
-/** An upstream failure, described for people (never containing prompt or answer text). */
-export class UpstreamFailure extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-    readonly details: {
-      /** The provider could not be reached at all (refused, reset, timed out). */
-      unreachable?: boolean;
-      /** The provider's Retry-After header (on a 429, say). */
-      retryAfter?: string;
-    } = {},
-  ) {
-    super(message);
-    this.name = "UpstreamFailure";
-  }
-}
 
 /** The body of a streamed request for `route`: what `streamCompletion` sends. */
 export function buildRequest(

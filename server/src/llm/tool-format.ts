@@ -2,8 +2,7 @@
 // results of a round as request items. The tool loop appends rounds with these, and later
 // turns replay them with the same functions, so the two send the same bytes.
 
-import type { ToolRound } from "@parley/shared";
-import type { UpstreamRequest } from "./stream.ts";
+import type { ToolRound, RecordedPrompt as UpstreamRequest } from "@parley/shared";
 
 /** A function offered to the model. */
 export interface ToolDefinition {

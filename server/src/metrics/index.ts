@@ -12,7 +12,7 @@ import {
   Registry,
 } from "prom-client";
 import type { LimitName } from "../limits/index.ts";
-import { UpstreamFailure } from "../llm/stream.ts";
+import { UpstreamFailure } from "../llm/upstream-failure.ts";
 
 /** How a generation went, told once when its upstream stream is over. */
 export interface GenerationReport {

@@ -2,8 +2,7 @@
 // conversation), else the conversation's last choice, else the owner's default.
 
 import { type ModelInfo, ToolSelection } from "@parley/shared";
-import { TRPCError } from "@trpc/server";
-import { badRequest } from "../chat/errors.ts";
+import { badRequest, DomainError } from "../errors.ts";
 import type { ToolLimits } from "./loop.ts";
 import type { ToolService, Toolset } from "./service.ts";
 
@@ -25,7 +24,7 @@ export function checkToolChoice(
 ): void {
   if (!chosen?.length) return;
   if (guest && !tools?.config.guests) {
-    throw new TRPCError({ code: "FORBIDDEN", message: "Sign in to use tools." });
+    throw new DomainError("forbidden", "Sign in to use tools.");
   }
   if (!model.capabilities.tools) {
     throw badRequest(`${model.name} cannot call tools; pick a model that can, or choose no tools.`);

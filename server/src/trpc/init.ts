@@ -4,28 +4,26 @@ import type { CreateFastifyContextOptions } from "@trpc/server/adapters/fastify"
 import type { FastifyBaseLogger } from "fastify";
 import { ZodError } from "zod";
 import type { Caller, CallerUser, ClientMeta, IdentityService } from "../auth/identity.ts";
-import { CROSS_ORIGIN_MESSAGE, isForgeable } from "../auth/origin.ts";
 import type { TokenService } from "../auth/tokens.ts";
 import type { ChatService } from "../chat/service.ts";
 import type { Config } from "../config.ts";
-import type { Db } from "../db/client.ts";
-import type { FileService } from "../files/service.ts";
+import { RateLimited } from "../errors.ts";
+import { clientOf, identifyCaller, startGuest } from "../http/caller.ts";
 import { unexpectedErrorMessage } from "../http/errors.ts";
-import { type Limits, RateLimitError } from "../limits/index.ts";
+import { CROSS_ORIGIN_MESSAGE, isForgeable } from "../http/origin.ts";
+import type { RateLimits } from "../limits/index.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
 import type { ToolService } from "../tools/service.ts";
+import { toTRPCError } from "./errors.ts";
 
 /** What every procedure may use: the app's services, built once in buildApp. */
 export interface Services {
   config: Config;
-  db: Db;
   models: ModelRegistry;
   identity: IdentityService;
   tokens: TokenService;
-  limits: Limits;
+  limits: RateLimits;
   chat: ChatService;
-  /** Attachments (uploads, downloads, who may read them). */
-  files: FileService;
   /** MCP servers and built-in tools. */
   tools: ToolService;
 }
@@ -51,18 +49,23 @@ export function createContextFactory(services: Services) {
       throw new TRPCError({ code: "FORBIDDEN", message: CROSS_ORIGIN_MESSAGE });
     }
     const setCookie = (cookie: string) => void res.header("set-cookie", cookie);
-    const { caller, setCookie: cookie } = await services.identity.authenticate(req.headers);
-    if (cookie) setCookie(cookie);
-    const client = { ip: req.ip, userAgent: req.headers["user-agent"] ?? null };
+    // Thrown before any procedure runs, so converted here (a revoked token is UNAUTHORIZED).
+    const caller = await identifyCaller(services.identity, req, res).catch((error: unknown) => {
+      throw toTRPCError(error);
+    });
     let guest: Promise<CallerUser> | undefined;
-    const startGuest = () => {
-      guest ??= services.identity.startGuest(client).then(({ user, cookie }) => {
-        setCookie(cookie);
-        return user;
-      });
-      return guest;
+    return {
+      ...services,
+      requestId: req.id,
+      log: req.log,
+      caller,
+      client: clientOf(req),
+      setCookie,
+      startGuest: () => {
+        guest ??= startGuest(services.identity, req, res);
+        return guest;
+      },
     };
-    return { ...services, requestId: req.id, log: req.log, caller, client, setCookie, startGuest };
   };
 }
 
@@ -100,7 +103,8 @@ const t = initTRPC
           // The Zod issues of a rejected input, so clients can show what was wrong.
           zodIssues: zodError ? zodError.issues : null,
           // How long a rate-limited caller should wait before trying again.
-          retryAfterSeconds: error instanceof RateLimitError ? error.retryAfterSeconds : null,
+          retryAfterSeconds:
+            error.cause instanceof RateLimited ? error.cause.retryAfterSeconds : null,
         },
       };
     },
@@ -109,21 +113,31 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/**
+ * Every procedure starts here: whatever the domain throws below (in a middleware or the
+ * resolver) reaches the caller as its tRPC code, converted in one place.
+ */
+const baseProcedure = t.procedure.use(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) throw toTRPCError(result.error);
+  return result;
+});
+
 /** Anyone, signed in or not. */
-export const publicProcedure = t.procedure;
+export const publicProcedure = baseProcedure;
 
 /**
  * A signed-in user or a guest: the owner of conversations and settings. A caller with no
  * session becomes a guest here (unless REQUIRE_LOGIN), so browsing costs no database rows.
  */
-export const ownerProcedure = t.procedure.use(async ({ ctx, next }) => {
+export const ownerProcedure = baseProcedure.use(async ({ ctx, next }) => {
   if (ctx.caller.user) return next({ ctx: { owner: ctx.caller.user } });
   const owner = await ctx.startGuest();
   return next({ ctx: { owner, caller: { user: owner, sessionId: null, via: "cookie" as const } } });
 });
 
 /** A signed-in account (not a guest). */
-export const userProcedure = t.procedure.use(async ({ ctx, next }) => {
+export const userProcedure = baseProcedure.use(async ({ ctx, next }) => {
   const user = ctx.caller.user;
   if (!user || user.guest) {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first" });

@@ -2,10 +2,10 @@
 // before it has begun), and the owner's running generations for the sidebar.
 
 import type { ActiveGenerations, GenerationEvent, GenerationStreamInput } from "@parley/shared";
+import { badRequest, notFound } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import type { GenerationObserver } from "../../metrics/index.ts";
 import type { GenerationBus, GenerationInfo, LoggedEvent } from "../bus/index.ts";
-import { badRequest, notFound } from "../errors.ts";
 
 /** How long a subscription by message id waits for its generation to begin. */
 export const GENERATION_WAIT_MS = 30_000;

@@ -12,12 +12,14 @@ import {
   type ImportInput,
   type ImportOutput,
   storableText,
+  type UsageLimits,
 } from "@parley/shared";
-import { TRPCError } from "@trpc/server";
-import { cleanName, FileRejected } from "../../files/service.ts";
-import { badRequest } from "../errors.ts";
+import type { Db } from "../../db/client.ts";
+import { badRequest, DomainError } from "../../errors.ts";
+import { cleanName, FileRejected, type FileService } from "../../files/service.ts";
+import type { ModelRegistry } from "../../llm/registry.ts";
 import { createConversationWithTree, startingModel } from "../new-conversations.ts";
-import type { ChatParts } from "../service.ts";
+import type { SettingsService } from "../settings.ts";
 import { isChatbotUi, readChatbotUi } from "./chatbot-ui.ts";
 import { isChatGpt, readChatGpt } from "./chatgpt.ts";
 import {
@@ -71,7 +73,13 @@ export interface ImportProgress {
 const SUPPORTED =
   "Import a Parley export, ChatGPT's conversations.json or its ZIP, or an export of Open WebUI, LibreChat or chatbot-ui.";
 
-export function createImportService(deps: ChatParts) {
+export function createImportService(deps: {
+  db: Db;
+  models: Pick<ModelRegistry, "route" | "list">;
+  settings: Pick<SettingsService, "get">;
+  limits: UsageLimits;
+  files: Pick<FileService, "maxBytes" | "save">;
+}) {
   const { db, models, settings, limits, files } = deps;
 
   /** A JSON document sent as text (conversations.import), imported at once. */
@@ -397,7 +405,7 @@ async function isZip(path: string): Promise<boolean> {
 
 /** What went wrong reading the file, as the error the caller gets (anything else is ours). */
 function refusal(error: unknown, what: string, entry?: string): unknown {
-  if (error instanceof TRPCError) return error;
+  if (error instanceof DomainError) return error;
   if (error instanceof NotJson) {
     return badRequest(
       entry
@@ -407,9 +415,7 @@ function refusal(error: unknown, what: string, entry?: string): unknown {
   }
   if (error instanceof ZipRefused) {
     const message = `${what} ${error.message}`;
-    return error.status === 413
-      ? new TRPCError({ code: "PAYLOAD_TOO_LARGE", message })
-      : badRequest(message);
+    return error.status === 413 ? new DomainError("too_large", message) : badRequest(message);
   }
   return error;
 }

@@ -9,7 +9,7 @@ import {
   PARLEY_EXPORT_VERSION,
 } from "@parley/shared";
 import type { z } from "zod";
-import { badRequest } from "../errors.ts";
+import { badRequest } from "../../errors.ts";
 import { type FormatReader, isRecord, type SavedFile } from "./conversation.ts";
 import type { DocumentShape, JsonDocument } from "./json.ts";
 

@@ -2,16 +2,8 @@
 // deterministic token stream built from a hash of the prompt.
 
 import { type DemoOptions, demoReply } from "./demo.ts";
-import type { MockModel } from "./models.ts";
+import type { MockModel, PromptMessage } from "./models.ts";
 import { UpstreamError } from "./wire.ts";
-
-/** One prompt message, reduced to what the mock looks at. */
-export interface PromptMessage {
-  role: string;
-  text: string;
-  /** Image URLs (or file ids) of image parts. */
-  images: string[];
-}
 
 export interface MockDefaults {
   tokens: number;

@@ -4,7 +4,8 @@
 import { randomUUID } from "node:crypto";
 import type { ChatCompletion, ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { CompletionUsage } from "openai/resources/completions";
-import type { PromptMessage, ReplyPlan } from "./behaviour.ts";
+import type { ReplyPlan } from "./behaviour.ts";
+import type { PromptMessage } from "./models.ts";
 import {
   type ApiContext,
   awaitWholeReply,

@@ -5,8 +5,7 @@
 // Only the registry's own mock in demo mode answers this way; tests and benchmarks keep the
 // placeholder prose, and a `[[mock …]]` directive brings it back here too.
 
-import type { PromptMessage } from "./behaviour.ts";
-import type { MockModel } from "./models.ts";
+import type { MockModel, PromptMessage } from "./models.ts";
 
 /** The demo's settings: where its links point. */
 export interface DemoOptions {

@@ -1,3 +1,11 @@
+/** One prompt message, reduced to what the mock looks at. */
+export interface PromptMessage {
+  role: string;
+  text: string;
+  /** Image URLs (or file ids) of image parts. */
+  images: string[];
+}
+
 export interface MockModel {
   id: string;
   name: string;

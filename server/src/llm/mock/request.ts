@@ -1,8 +1,8 @@
 // Validation both APIs share, with OpenAI's wording and codes so clients see familiar errors.
 
-import type { MockDefaults, PromptMessage, ReplyPlan } from "./behaviour.ts";
+import type { MockDefaults, ReplyPlan } from "./behaviour.ts";
 import { planReply, readSettings } from "./behaviour.ts";
-import { findMockModel, type MockModel } from "./models.ts";
+import { findMockModel, type MockModel, type PromptMessage } from "./models.ts";
 import type { RequestControl } from "./records.ts";
 import { abortError, sleep, UpstreamError, untilAborted } from "./wire.ts";
 

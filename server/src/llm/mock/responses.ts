@@ -11,7 +11,8 @@ import type {
   ResponseStreamEvent,
   ResponseUsage,
 } from "openai/resources/responses/responses";
-import type { PromptMessage, ReplyPlan } from "./behaviour.ts";
+import type { ReplyPlan } from "./behaviour.ts";
+import type { PromptMessage } from "./models.ts";
 import {
   type ApiContext,
   awaitWholeReply,

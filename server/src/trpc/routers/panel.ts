@@ -1,5 +1,5 @@
 import { PanelProceduresOutput as Output, type PanelProceduresOutput } from "@parley/shared";
-import { TRPCError } from "@trpc/server";
+import { type AnyTRPCRouter, TRPCError } from "@trpc/server";
 import { describeProcedures } from "../describe.ts";
 import { publicProcedure, router } from "../init.ts";
 
@@ -17,17 +17,16 @@ const panelProcedure = publicProcedure.use(async ({ ctx, next }) => {
   });
 });
 
-export const panelRouter = router({
-  procedures: panelProcedure
-    .meta({
-      description:
-        "Every procedure of the API: path, kind, description, and input and output JSON Schemas.",
-    })
-    .output(Output)
-    // The return type is spelled out: it must not depend on the router it describes.
-    .query(async (): Promise<PanelProceduresOutput> => {
-      // Imported when called: router.ts imports this file, so a static import would be a cycle.
-      const { appRouter } = await import("../router.ts");
-      return describeProcedures(appRouter);
-    }),
-});
+/** The panel's router, describing `api()`: the app's router, which includes this one. */
+export function createPanelRouter(api: () => AnyTRPCRouter) {
+  return router({
+    procedures: panelProcedure
+      .meta({
+        description:
+          "Every procedure of the API: path, kind, description, and input and output JSON Schemas.",
+      })
+      .output(Output)
+      // The return type is spelled out: it must not depend on the router it describes.
+      .query((): PanelProceduresOutput => describeProcedures(api())),
+  });
+}

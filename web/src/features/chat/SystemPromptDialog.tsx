@@ -1,4 +1,4 @@
-import { LIMITS } from "@parley/shared";
+import { USAGE_LIMITS } from "@parley/shared";
 import { useId, useState } from "react";
 import { Dialog } from "../../lib/Dialog.tsx";
 import { errorText } from "../../lib/errors.ts";
@@ -49,7 +49,7 @@ export function SystemPromptDialog(props: {
         className="system-prompt-input"
         value={value}
         rows={8}
-        maxLength={LIMITS.systemPromptChars}
+        maxLength={USAGE_LIMITS.systemPromptChars}
         onChange={(event) => setValue(event.target.value)}
         autoFocus
       />

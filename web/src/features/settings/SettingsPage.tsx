@@ -1,4 +1,4 @@
-import { LIMITS, type ModelInfo, type Settings, type Theme } from "@parley/shared";
+import { type ModelInfo, type Settings, type Theme, USAGE_LIMITS } from "@parley/shared";
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState } from "react";
 import { useTRPC } from "../../trpc.ts";
@@ -279,7 +279,7 @@ function SystemPromptField(props: {
   useEffect(() => {
     if (document.activeElement !== field.current) setDraft(props.value);
   }, [props.value]);
-  const left = LIMITS.systemPromptChars - draft.length;
+  const left = USAGE_LIMITS.systemPromptChars - draft.length;
 
   return (
     <div className="form-field">
@@ -288,7 +288,7 @@ function SystemPromptField(props: {
         ref={field}
         id={props.id}
         value={draft}
-        maxLength={LIMITS.systemPromptChars}
+        maxLength={USAGE_LIMITS.systemPromptChars}
         aria-describedby={props.hintId}
         placeholder="For example: Answer briefly. Use British spelling."
         onChange={(event) => {

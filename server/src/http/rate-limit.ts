@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from "fastify";
-import { type RateLimit, type RateLimitResult, retryAfterSeconds } from "./rate-limit.ts";
+import { type RateLimit, type RateLimitResult, retryAfterSeconds } from "../limits/rate-limit.ts";
 
 /**
  * Sets the IETF RateLimit-* headers (draft-ietf-httpapi-ratelimit-headers: limit, remaining,
