@@ -2,20 +2,22 @@
 // branch being read). Import is in ./import/.
 
 import {
+  buildTree,
   type ExportedConversation,
   type ExportedFile,
   type ExportInput,
   type ExportOutput,
   type FileRef,
+  newestBranch,
   PARLEY_EXPORT_FORMAT,
   PARLEY_EXPORT_VERSION,
   ParleyExport,
+  parentsFirstByTime,
 } from "@parley/shared";
 import { notFound } from "./errors.ts";
-import { branchOf, documentMarkdown, type MarkdownConversation } from "./exchange-markdown.ts";
+import { documentMarkdown, type MarkdownConversation } from "./exchange-markdown.ts";
 import { messageColumns, toMessage } from "./records.ts";
 import type { ChatParts } from "./service.ts";
-import { treeOrder } from "./tree.ts";
 
 export type ExchangeService = ReturnType<typeof createExchangeService>;
 
@@ -71,7 +73,8 @@ export function createExchangeService(deps: ChatParts) {
         modelName: names.get(conversation.model) ?? conversation.model,
         systemPrompt: conversation.systemPrompt,
         createdAt: conversation.createdAt,
-        branch: branchOf(conversation.messages, input.leafId),
+        // Messages come in display order (createdAt, id): the last of siblings is the newest.
+        branch: newestBranch(buildTree(conversation.messages), input.leafId),
       }));
       return {
         filename: `${name}.md`,
@@ -87,7 +90,9 @@ export function createExchangeService(deps: ChatParts) {
       systemPrompt: conversation.systemPrompt,
       createdAt: conversation.createdAt,
       updatedAt: conversation.updatedAt,
-      messages: treeOrder(conversation.messages).map((message) => {
+      messages: parentsFirstByTime(buildTree(conversation.messages), (message) =>
+        message.createdAt.getTime(),
+      ).map((message) => {
         for (const file of message.files) if (!used.has(file.sha256)) used.set(file.sha256, file);
         return {
           id: message.id,

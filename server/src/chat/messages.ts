@@ -1,10 +1,14 @@
 import {
+  buildTree,
   type FileRef,
   type MessagePromptOutput,
   ModelParameters,
+  pathTo,
   RecordedPrompt,
   type SendMessageInput,
   type SendMessageOutput,
+  subtree,
+  type Tree,
 } from "@parley/shared";
 import { TRPCError } from "@trpc/server";
 import { attachmentParts, checkModelTakes, userContent } from "../files/prompt.ts";
@@ -20,7 +24,6 @@ import { ownedConversation, storedRounds } from "./records.ts";
 import { readForSend, type SendNode, SendRefused, writeSend } from "./sends.ts";
 import type { ChatParts } from "./service.ts";
 import { settingsFromStored } from "./settings.ts";
-import { hasChildren, pathTo, subtree, type Tree, treeOf } from "./tree.ts";
 
 export type MessageService = ReturnType<typeof createMessageService>;
 
@@ -62,7 +65,7 @@ export function createMessageService(deps: ChatParts) {
     // Its provider is down: refused at once, nothing written.
     const down = models.unavailable(conversation.model);
     if (down) throw modelUnavailable(conversation.model, down);
-    const tree = treeOf(conversation.messages);
+    const tree = buildTree(conversation.messages);
     const plan = planSend(tree, input);
 
     const added = (plan.user ? 1 : 0) + (plan.continued ? 0 : 1);
@@ -198,11 +201,11 @@ export function createMessageService(deps: ChatParts) {
     await ownedConversation(db, ownerId, input.conversationId);
     const nodes = await db.message.findMany({
       where: { conversationId: input.conversationId },
-      select: { id: true, parentId: true, role: true, content: true },
+      select: { id: true, parentId: true },
     });
-    const tree = treeOf(nodes);
-    if (!tree.has(input.messageId)) throw notFound("message");
-    const ids = new Set(subtree(tree, input.messageId));
+    const tree = buildTree(nodes);
+    if (!tree.byId.has(input.messageId)) throw notFound("message");
+    const ids = new Set(subtree(tree, input.messageId).map((node) => node.id));
     await runner.stopWhere(ownerId, (generation) => ids.has(generation.messageId));
     // Children go with their parent (ON DELETE CASCADE).
     await db.message.deleteMany({
@@ -238,7 +241,7 @@ export function createMessageService(deps: ChatParts) {
 
 /** Checks a send against the tree and works out the new nodes and the prompt. */
 function planSend(tree: Tree<SendNode>, input: SendMessageInput): SendPlan {
-  const target = input.messageId === undefined ? undefined : tree.get(input.messageId);
+  const target = input.messageId === undefined ? undefined : tree.byId.get(input.messageId);
   if (input.messageId !== undefined && !target) throw notFound("message");
   const content = input.content ?? "";
 
@@ -246,15 +249,15 @@ function planSend(tree: Tree<SendNode>, input: SendMessageInput): SendPlan {
     case "new": {
       const parentId = input.parentId ?? null;
       if (parentId !== null) {
-        const parent = tree.get(parentId);
+        const parent = tree.byId.get(parentId);
         if (!parent) throw notFound("message");
         if (parent.role !== "assistant") throw badRequest("A new message goes under an answer.");
       }
       return { user: { parentId, content }, path: pathTo(tree, parentId) };
     }
     case "retry": {
-      const question =
-        target?.role === "assistant" && target.parentId ? tree.get(target.parentId) : target;
+      const questionId = target?.role === "assistant" ? tree.parentOf(target.id) : target?.id;
+      const question = questionId == null ? undefined : tree.byId.get(questionId);
       if (question?.role !== "user") {
         throw badRequest("Retry takes a user message, or an answer to one.");
       }
@@ -269,7 +272,7 @@ function planSend(tree: Tree<SendNode>, input: SendMessageInput): SendPlan {
     }
     case "continue": {
       if (target?.role !== "assistant") throw badRequest("Only answers can be continued.");
-      if (hasChildren(tree, target.id)) {
+      if (tree.childrenOf(target.id).length > 0) {
         throw badRequest("Only the last answer of a branch can be continued.");
       }
       return { continued: target, path: pathTo(tree, target.id) };
