@@ -11,16 +11,16 @@ import {
   type Tree,
 } from "@parley/shared";
 import { TRPCError } from "@trpc/server";
-import { attachmentParts, checkModelTakes, userContent } from "../files/prompt.ts";
-import { readRecordedPrompt, recordPrompt } from "../files/recorded-prompt.ts";
 import { buildRequest, type PromptMessage, type PromptPart } from "../llm/stream.ts";
 import { followUpRequests } from "../llm/tool-format.ts";
 import type { Logger } from "../log.ts";
 import { checkToolChoice, chooseTools, rememberTools } from "../tools/choice.ts";
 import { badRequest, limitReached, modelUnavailable, notFound } from "./errors.ts";
 import { newId } from "./ids.ts";
-import { promptMessages } from "./prompt.ts";
-import { ownedConversation, storedRounds } from "./records.ts";
+import { ownedConversation, storedRounds } from "./message-rows.ts";
+import { attachmentParts, checkModelTakes, userContent } from "./prompt/attachments.ts";
+import { promptMessages } from "./prompt/index.ts";
+import { readRecordedPrompt, recordPrompt } from "./prompt/recorded.ts";
 import { readForSend, type SendNode, SendRefused, writeSend } from "./sends.ts";
 import type { ChatParts } from "./service.ts";
 import { settingsFromStored } from "./settings.ts";

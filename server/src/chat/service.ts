@@ -11,7 +11,7 @@ import { DEFAULT_LOG_TTL_MS, type GenerationBus } from "./bus/index.ts";
 import { createMemoryBus } from "./bus/memory.ts";
 import { createConversationService } from "./conversations.ts";
 import { notFound } from "./errors.ts";
-import { createExchangeService } from "./exchange.ts";
+import { createExportService } from "./export.ts";
 import {
   createGenerationRunner,
   DEFAULT_GENERATION_OPTIONS,
@@ -79,7 +79,7 @@ export function createChatService(deps: {
   const conversations = createConversationService(shared);
   const messages = createMessageService(shared);
   const shares = createShareService({ ...shared, conversations });
-  const exchange = createExchangeService(shared);
+  const exchange = createExportService(shared);
   const imports = createImportService(shared);
 
   return {

@@ -15,13 +15,13 @@ import {
   parentsFirstByTime,
 } from "@parley/shared";
 import { notFound } from "./errors.ts";
-import { documentMarkdown, type MarkdownConversation } from "./exchange-markdown.ts";
-import { messageColumns, toMessage } from "./records.ts";
+import { documentMarkdown, type MarkdownConversation } from "./export-markdown.ts";
+import { messageColumns, toMessage } from "./message-rows.ts";
 import type { ChatParts } from "./service.ts";
 
-export type ExchangeService = ReturnType<typeof createExchangeService>;
+export type ExportService = ReturnType<typeof createExportService>;
 
-export function createExchangeService(deps: ChatParts) {
+export function createExportService(deps: ChatParts) {
   const { db, models, files } = deps;
 
   /** The owner's conversations (one, or all, most recently active first) with their messages. */
