@@ -4,7 +4,7 @@
 // streamed answer still work. The figures are printed for the record.
 
 import { describe, expect, it } from "vitest";
-import type { ExportedMessage, ParleyExport } from "../shared/src/exchange.ts";
+import type { ExportedMessage, ParleyExport } from "../shared/src/export.ts";
 import type { Client } from "./helpers/account.ts";
 import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 import {

@@ -3,8 +3,8 @@ import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   CHAT_API_LIMITS,
-  EXCHANGE_LIMITS,
   FILE_LIMITS,
+  IMPORT_LIMITS,
   McpServersConfig,
   ModelCapabilities,
   ModelParameters,
@@ -115,7 +115,7 @@ const EnvSchema = z.object({
     .number()
     .int()
     .min(1)
-    .default(EXCHANGE_LIMITS.uploadBytes)
+    .default(IMPORT_LIMITS.uploadBytes)
     .describe("a whole number of bytes (at least 1)"),
   UPLOAD_QUOTA_BYTES: Count.default(1024 * 1024 * 1024).describe(
     "a whole number of bytes (0 = no quota)",

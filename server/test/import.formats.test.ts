@@ -96,10 +96,10 @@ describe.each(testDatabaseKinds())("importing from other apps on %s", (database)
           {
             conversationId: expect.any(String),
             title: "Broken tree",
-            messages: 3,
+            messages: 5,
             notes: [
               "1 message came without the message before it; it starts a branch of its own.",
-              "Left out 2 messages whose earlier messages lead back to them.",
+              "1 message led back to itself through the messages before it; it starts a branch of its own.",
             ],
           },
         ],
@@ -163,6 +163,8 @@ describe.each(testDatabaseKinds())("importing from other apps on %s", (database)
       expect(shape(broken.messages)).toEqual([
         node("user", "First question", [leaf("assistant", "First answer")]),
         leaf("user", "Orphan question"),
+        // The earlier of two messages that name each other as parent starts the branch.
+        node("user", "Loop one", [leaf("user", "Loop two")]),
       ]);
     });
   });

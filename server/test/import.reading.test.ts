@@ -1,8 +1,15 @@
 // The pure parts of importing: reading a JSON document piece by piece (whatever the chunk
-// boundaries), and ChatGPT's citation markers turned into links or removed.
+// boundaries), ChatGPT's citation markers turned into links or removed, and a source's broken
+// message tree mended by the shared tree's one policy.
 
 import { describe, expect, it } from "vitest";
 import { withCitations } from "../src/chat/import/citations.ts";
+import {
+  type ImportMessage,
+  keepMessages,
+  mendTree,
+  timesAlongBranches,
+} from "../src/chat/import/conversation.ts";
 import { type DocumentBytes, jsonPieces, NotJson, readJson } from "../src/chat/import/json.ts";
 
 function inChunks(text: string, size: number): DocumentBytes {
@@ -190,5 +197,73 @@ describe("ChatGPT's citation markers", () => {
 
   it("leaves text with no markers as it is, brackets in prose included", () => {
     expect(withCitations("【重要】 read this", {})).toBe("【重要】 read this");
+  });
+});
+
+describe("a source's message tree", () => {
+  /** Messages from "key<parent" specs ("a" alone is a root), `minute` minutes apart in order. */
+  const messages = (...specs: string[]): ImportMessage[] =>
+    specs.map((spec, minute) => {
+      const [key = "", parentKey] = spec.split("<");
+      return {
+        key,
+        parentKey: parentKey ?? null,
+        role: "user",
+        content: key,
+        reasoning: "",
+        interrupted: false,
+        error: null,
+        model: null,
+        parameters: null,
+        usage: null,
+        createdAt: new Date(Date.UTC(2026, 0, 1, 0, minute)),
+        attachments: [],
+      };
+    });
+  const links = (list: readonly { key: string; parentKey: string | null }[]) =>
+    list.map(({ key, parentKey }) => (parentKey === null ? key : `${key}<${parentKey}`));
+
+  it("keeps every message of a broken tree, each loop and orphan starting a branch, and says so", () => {
+    const notes: string[] = [];
+    // x's parent is missing; c1 and c2 name each other; d hangs off the loop; b is listed twice.
+    const mended = mendTree(messages("a", "b<a", "x<gone", "c1<c2", "c2<c1", "d<c2", "b"), notes);
+    expect(links(mended)).toEqual(["a", "b<a", "x", "c1", "c2<c1", "d<c2"]);
+    expect(notes).toEqual([
+      "Left out 1 message listed twice.",
+      "1 message came without the message before it; it starts a branch of its own.",
+      "1 message led back to itself through the messages before it; it starts a branch of its own.",
+    ]);
+  });
+
+  it("puts parents first, by time, even when a child is stamped before its parent", () => {
+    const list = messages("b<a", "a", "c<a");
+    const mended = mendTree(list, []);
+    expect(links(mended)).toEqual(["a", "b<a", "c<a"]);
+  });
+
+  it("moves the children of a message left out up to the nearest one kept", () => {
+    const list = messages("a", "s<a", "b<s", "t<gone", "c<t", "l1<l2", "l2<l1", "e<l2");
+    const kept = keepMessages(list, (message) => !["s", "t", "l2"].includes(message.key));
+    // c keeps the missing parent its dropped parent named, so mendTree reports it; e's dropped
+    // parent leads back to l1, which mendTree then finds in a loop of one.
+    expect(links(kept)).toEqual(["a", "b<a", "c<gone", "l1<l1", "e<l1"]);
+    const notes: string[] = [];
+    expect(links(mendTree(kept, notes))).toEqual(["a", "b<a", "c", "l1", "e<l1"]);
+    expect(notes).toHaveLength(2);
+  });
+
+  it("gives a message without a time the nearest earlier one on its branch", () => {
+    const list = messages("a", "b<a", "c<b", "x<gone", "l1<l2", "l2<l1");
+    const own: Record<string, Date> = { a: new Date(1), x: new Date(2), l2: new Date(3) };
+    const timeFor = timesAlongBranches(list, (message) => own[message.key] ?? null);
+    expect(["a", "b", "c", "x", "l1", "l2", "nope"].map(timeFor)).toEqual([
+      new Date(1),
+      new Date(1),
+      new Date(1),
+      new Date(2),
+      null,
+      new Date(3),
+      null,
+    ]);
   });
 });

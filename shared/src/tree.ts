@@ -100,6 +100,49 @@ export function parentsFirst<T extends TreeNode>(tree: Tree<T>): T[] {
   return below(tree.childrenOf(null), tree);
 }
 
+/**
+ * Every node, each after its parent, branch by branch: a node's whole subtree before its next
+ * sibling (depth first, siblings in order).
+ */
+export function depthFirst<T extends TreeNode>(tree: Tree<T>): T[] {
+  const ordered: T[] = [];
+  const stack = [...tree.childrenOf(null)].reverse();
+  for (let node = stack.pop(); node; node = stack.pop()) {
+    ordered.push(node);
+    stack.push(...[...tree.childrenOf(node.id)].reverse());
+  }
+  return ordered;
+}
+
+/**
+ * Every node after its parent, otherwise oldest first (a node counts as no older than its
+ * parent, as clocks and other apps' files disagree), then the shallower, then in the order given:
+ * the order messages were written, for an export or a copy.
+ */
+export function parentsFirstByTime<T extends TreeNode>(
+  tree: Tree<T>,
+  timeOf: (node: T) => number,
+): T[] {
+  const position = new Map(tree.nodes.map((node, index) => [node.id, index]));
+  const keys = new Map<string, { time: number; depth: number }>();
+  const ordered = parentsFirst(tree);
+  for (const node of ordered) {
+    const parentId = tree.parentOf(node.id);
+    const parent = parentId === null ? undefined : keys.get(parentId);
+    keys.set(node.id, {
+      time: Math.max(parent?.time ?? Number.NEGATIVE_INFINITY, timeOf(node)),
+      depth: parent ? parent.depth + 1 : 0,
+    });
+  }
+  const key = (node: T) => keys.get(node.id) ?? { time: 0, depth: 0 };
+  return ordered.sort(
+    (a, b) =>
+      key(a).time - key(b).time ||
+      key(a).depth - key(b).depth ||
+      (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0),
+  );
+}
+
 function below<T extends TreeNode>(start: readonly T[], tree: Tree<T>): T[] {
   const ordered = [...start];
   // An array's iterator also visits what is pushed while it runs.

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
   buildTree,
+  depthFirst,
   followNewest,
   newestBranch,
   parentsFirst,
+  parentsFirstByTime,
   pathTo,
   subtree,
   type TreeNode,
@@ -54,6 +56,23 @@ describe("a conversation's message tree", () => {
     }
   });
 
+  it("orders branch by branch, each subtree whole before the next sibling", () => {
+    expect(ids(depthFirst(forked))).toEqual(["a", "b", "c", "d", "e", "f"]);
+    expect(ids(depthFirst(buildTree(nodes("c<b", "b<a", "a", "d"))))).toEqual(["a", "b", "c", "d"]);
+  });
+
+  it("orders by time, parents first even when a child's clock is behind its parent's", () => {
+    // a(1) ─ b(5) ─ c(2): c counts as written at 5, after b. d(3) is a second root.
+    const times: Record<string, number> = { a: 1, b: 5, c: 2, d: 3, e: 5 };
+    const tree = buildTree(nodes("c<b", "b<a", "a", "d", "e<d"));
+    const byTime = (tree: ReturnType<typeof buildTree>) =>
+      ids(parentsFirstByTime(tree, (node) => times[node.id] ?? 0));
+    // At the same time the shallower comes first (e before c), then the order given.
+    expect(byTime(tree)).toEqual(["a", "d", "b", "e", "c"]);
+    const tied = buildTree(nodes("x", "y"));
+    expect(ids(parentsFirstByTime(tied, () => 7))).toEqual(["x", "y"]);
+  });
+
   it("follows the newest child by default, through a given message", () => {
     expect(ids(newestBranch(forked))).toEqual(["a", "e", "f"]);
     expect(ids(newestBranch(forked, "b"))).toEqual(["a", "b", "d"]);
@@ -80,6 +99,8 @@ describe("a conversation's message tree", () => {
     expect(ids(pathTo(tree, "y"))).toEqual(["x", "y"]);
     expect(ids(parentsFirst(tree))).toEqual(["a", "x", "b", "y"]);
     expect(ids(newestBranch(tree))).toEqual(["x", "y"]);
+    expect(ids(parentsFirstByTime(tree, () => 0))).toEqual(["a", "x", "b", "y"]);
+    expect(ids(depthFirst(tree))).toEqual(["a", "b", "x", "y"]);
   });
 
   it("breaks a cycle at its earliest message, which becomes a root; nothing loops", () => {
@@ -91,6 +112,9 @@ describe("a conversation's message tree", () => {
     expect(ids(subtree(tree, "b"))).toEqual(["b", "d", "e"]);
     expect(ids(parentsFirst(tree)).sort()).toEqual(["a", "b", "c", "d", "e"]);
     expect(ids(newestBranch(tree, "b"))).toEqual(["c", "b", "d", "e"]);
+    // Every message once, each after its parent (the broken one a root), none left out.
+    expect(ids(parentsFirstByTime(tree, () => 0))).toEqual(["a", "c", "b", "d", "e"]);
+    expect(ids(depthFirst(tree))).toEqual(["a", "c", "b", "d", "e"]);
   });
 
   it("treats a message that is its own parent as a root", () => {

@@ -16,8 +16,8 @@ import type { ModelRegistry } from "../llm/registry.ts";
 import type { GenerationRunner } from "./generations/runner.ts";
 import { sqlTimestamp } from "./generations/saves.ts";
 import { newId } from "./ids.ts";
+import { messageColumns, ownedConversation, toMessage } from "./message-rows.ts";
 import { noRoomForConversation, startingModel } from "./new-conversations.ts";
-import { messageColumns, ownedConversation, toMessage } from "./records.ts";
 import { searchConversations } from "./search.ts";
 import type { SettingsService } from "./settings.ts";
 

@@ -1,16 +1,18 @@
 import {
+  buildTree,
   type FileRef,
   type MessagePromptOutput,
   ModelParameters,
+  pathTo,
   RecordedPrompt,
   type SendMessageInput,
   type SendMessageOutput,
+  subtree,
+  type Tree,
   type UsageLimits,
 } from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import { badRequest, DomainError, limitReached, modelUnavailable, notFound } from "../errors.ts";
-import { attachmentParts, checkModelTakes, userContent } from "../files/prompt.ts";
-import { readRecordedPrompt, recordPrompt } from "../files/recorded-prompt.ts";
 import type { FileService } from "../files/service.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
 import { buildRequest, type PromptMessage, type PromptPart } from "../llm/stream.ts";
@@ -20,11 +22,12 @@ import { checkToolChoice, chooseTools, rememberTools } from "../tools/choice.ts"
 import type { ToolService } from "../tools/service.ts";
 import type { GenerationRunner } from "./generations/runner.ts";
 import { newId } from "./ids.ts";
-import { promptMessages } from "./prompt.ts";
-import { ownedConversation, storedRounds } from "./records.ts";
+import { ownedConversation, storedRounds } from "./message-rows.ts";
+import { attachmentParts, checkModelTakes, userContent } from "./prompt/attachments.ts";
+import { promptMessages } from "./prompt/index.ts";
+import { readRecordedPrompt, recordPrompt } from "./prompt/recorded.ts";
 import { readForSend, type SendNode, SendRefused, writeSend } from "./sends.ts";
 import { settingsFromStored } from "./settings.ts";
-import { hasChildren, pathTo, subtree, type Tree, treeOf } from "./tree.ts";
 
 export type MessageService = ReturnType<typeof createMessageService>;
 
@@ -78,7 +81,7 @@ export function createMessageService(deps: MessageDeps) {
     // Its provider is down: refused at once, nothing written.
     const down = models.unavailable(conversation.model);
     if (down) throw modelUnavailable(conversation.model, down);
-    const tree = treeOf(conversation.messages);
+    const tree = buildTree(conversation.messages);
     const plan = planSend(tree, input);
 
     const added = (plan.user ? 1 : 0) + (plan.continued ? 0 : 1);
@@ -214,11 +217,11 @@ export function createMessageService(deps: MessageDeps) {
     await ownedConversation(db, ownerId, input.conversationId);
     const nodes = await db.message.findMany({
       where: { conversationId: input.conversationId },
-      select: { id: true, parentId: true, role: true, content: true },
+      select: { id: true, parentId: true },
     });
-    const tree = treeOf(nodes);
-    if (!tree.has(input.messageId)) throw notFound("message");
-    const ids = new Set(subtree(tree, input.messageId));
+    const tree = buildTree(nodes);
+    if (!tree.byId.has(input.messageId)) throw notFound("message");
+    const ids = new Set(subtree(tree, input.messageId).map((node) => node.id));
     await runner.stopWhere(ownerId, (generation) => ids.has(generation.messageId));
     // Children go with their parent (ON DELETE CASCADE).
     await db.message.deleteMany({
@@ -254,7 +257,7 @@ export function createMessageService(deps: MessageDeps) {
 
 /** Checks a send against the tree and works out the new nodes and the prompt. */
 function planSend(tree: Tree<SendNode>, input: SendMessageInput): SendPlan {
-  const target = input.messageId === undefined ? undefined : tree.get(input.messageId);
+  const target = input.messageId === undefined ? undefined : tree.byId.get(input.messageId);
   if (input.messageId !== undefined && !target) throw notFound("message");
   const content = input.content ?? "";
 
@@ -262,15 +265,15 @@ function planSend(tree: Tree<SendNode>, input: SendMessageInput): SendPlan {
     case "new": {
       const parentId = input.parentId ?? null;
       if (parentId !== null) {
-        const parent = tree.get(parentId);
+        const parent = tree.byId.get(parentId);
         if (!parent) throw notFound("message");
         if (parent.role !== "assistant") throw badRequest("A new message goes under an answer.");
       }
       return { user: { parentId, content }, path: pathTo(tree, parentId) };
     }
     case "retry": {
-      const question =
-        target?.role === "assistant" && target.parentId ? tree.get(target.parentId) : target;
+      const questionId = target?.role === "assistant" ? tree.parentOf(target.id) : target?.id;
+      const question = questionId == null ? undefined : tree.byId.get(questionId);
       if (question?.role !== "user") {
         throw badRequest("Retry takes a user message, or an answer to one.");
       }
@@ -285,7 +288,7 @@ function planSend(tree: Tree<SendNode>, input: SendMessageInput): SendPlan {
     }
     case "continue": {
       if (target?.role !== "assistant") throw badRequest("Only answers can be continued.");
-      if (hasChildren(tree, target.id)) {
+      if (tree.childrenOf(target.id).length > 0) {
         throw badRequest("Only the last answer of a branch can be continued.");
       }
       return { continued: target, path: pathTo(tree, target.id) };

@@ -3,7 +3,14 @@
 // written at once under new ids.
 
 import { randomBytes } from "node:crypto";
-import type { FileRef, Message, Settings, UsageLimits } from "@parley/shared";
+import {
+  buildTree,
+  type FileRef,
+  type Message,
+  parentsFirst,
+  type Settings,
+  type UsageLimits,
+} from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import type { Prisma } from "../db/generated/client.ts";
 import { limitReached } from "../errors.ts";
@@ -73,6 +80,12 @@ export async function createConversationWithTree(
   const nextId = idMaker();
   const ids = new Map(messages.map((message) => [message.id, nextId()]));
   const newId = (id: string) => ids.get(id) ?? id;
+  const tree = buildTree(messages);
+  // A message whose parent is missing (or loops back to it) is a root, as the tree says.
+  const newParentId = (id: string) => {
+    const parentId = tree.parentOf(id);
+    return parentId === null ? null : newId(parentId);
+  };
   const files = messages.flatMap((message) =>
     message.files.map((file) => ({
       messageId: newId(message.id),
@@ -85,10 +98,10 @@ export async function createConversationWithTree(
     // One statement for the whole tree (a 1,000-message import is one round trip, not 1,000),
     // parents first so each row's parent exists when it is inserted whatever the batching.
     await tx.message.createMany({
-      data: parentsFirst(messages).map((message) => ({
+      data: parentsFirst(tree).map((message) => ({
         id: newId(message.id),
         conversationId: created.id,
-        parentId: message.parentId === null ? null : newId(message.parentId),
+        parentId: newParentId(message.id),
         role: message.role,
         content: message.content,
         reasoning: message.reasoning,
@@ -109,22 +122,6 @@ export async function createConversationWithTree(
     if (files.length > 0) await tx.messageFile.createMany({ data: files, skipDuplicates: true });
     return created.id;
   });
-}
-
-/** Messages ordered so that every parent comes before its children. */
-function parentsFirst<T extends { id: string; parentId: string | null }>(
-  messages: readonly T[],
-): T[] {
-  const children = new Map<string | null, T[]>();
-  for (const message of messages) {
-    const siblings = children.get(message.parentId) ?? [];
-    siblings.push(message);
-    children.set(message.parentId, siblings);
-  }
-  const ordered = [...(children.get(null) ?? [])];
-  // Breadth first: an array's iterator also visits what is pushed while it runs.
-  for (const message of ordered) ordered.push(...(children.get(message.id) ?? []));
-  return ordered;
 }
 
 /**

@@ -14,7 +14,7 @@ import { adoptGuestChats } from "./adopt-guest.ts";
 import { DEFAULT_LOG_TTL_MS, type GenerationBus } from "./bus/index.ts";
 import { createMemoryBus } from "./bus/memory.ts";
 import { createConversationService } from "./conversations.ts";
-import { createExchangeService } from "./exchange.ts";
+import { createExportService } from "./export.ts";
 import {
   createGenerationRunner,
   DEFAULT_GENERATION_OPTIONS,
@@ -75,7 +75,7 @@ export function createChatService(deps: {
     ...(tools ? { tools } : {}),
   });
   const shares = createShareService({ db, limits, conversations });
-  const exchange = createExchangeService({ db, models, files });
+  const exchange = createExportService({ db, models, files });
   const imports = createImportService({ db, models, settings, limits, files });
 
   return {

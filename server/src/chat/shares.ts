@@ -4,9 +4,11 @@
 
 import { createHash } from "node:crypto";
 import {
+  buildTree,
   type Conversation,
   type CreateConversationInput,
   type CreateConversationOutput,
+  newestBranch,
   type RevokeShareOutput,
   SharedConversation,
   SharedMessage,
@@ -250,13 +252,9 @@ function snapshotOf(
   includeTools: boolean,
 ): Snapshot {
   const ids = new Map(conversation.messages.map((message, index) => [message.id, `m${index + 1}`]));
-  const lastChild = new Map<string | null, string>();
-  // Messages come in tree order (createdAt, id), so the last child seen is the newest.
-  for (const message of conversation.messages) lastChild.set(message.parentId, message.id);
-
   if (leafId !== undefined && !ids.has(leafId)) throw notFound("message");
-  let leaf = leafId ?? lastChild.get(null);
-  while (leaf !== undefined && lastChild.has(leaf)) leaf = lastChild.get(leaf);
+  // Messages come in tree order (createdAt, id), so the last of siblings is the newest.
+  const leaf = newestBranch(buildTree(conversation.messages), leafId).at(-1)?.id;
   if (leaf === undefined) throw new Error("a conversation with messages has a leaf");
 
   const rename = (id: string) => ids.get(id) ?? id;

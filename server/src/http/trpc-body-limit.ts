@@ -2,7 +2,7 @@
 // procedure keeps Fastify's default of 1 MB.
 
 import { Transform } from "node:stream";
-import { EXCHANGE_LIMITS } from "@parley/shared";
+import { IMPORT_LIMITS } from "@parley/shared";
 import { errorCodes, type FastifyInstance } from "fastify";
 
 /** Fastify's default limit: what any procedure but the large ones may receive. */
@@ -12,7 +12,7 @@ export const TRPC_BODY_LIMIT = 1024 * 1024;
  * The import's file travels as a JSON string inside the request: escaping can double its bytes
  * (every `"` and newline of a JSON file) and UTF-8 takes up to 3 bytes for one character.
  */
-export const IMPORT_BODY_LIMIT = 3 * EXCHANGE_LIMITS.importChars + TRPC_BODY_LIMIT;
+export const IMPORT_BODY_LIMIT = 3 * IMPORT_LIMITS.importChars + TRPC_BODY_LIMIT;
 
 const LARGE_BODY_PROCEDURES = new Set(["conversations.import"]);
 

@@ -1,6 +1,6 @@
 // A conversation's message tree as people see it, for comparing whole trees in tests.
 
-import type { Message } from "@parley/shared";
+import { buildTree, type Message } from "@parley/shared";
 
 export interface Shape {
   role: string;
@@ -10,14 +10,15 @@ export interface Shape {
 }
 
 /** Roles, text, files, and the children of each in sibling order. */
-export function shape(messages: readonly Message[], parentId: string | null = null): Shape[] {
+export function shape(messages: readonly Message[]): Shape[] {
   // conversations.get sends siblings oldest first, which is the order of their branches.
-  return messages
-    .filter((message) => message.parentId === parentId)
-    .map((message) => ({
+  const tree = buildTree(messages);
+  const below = (parentId: string | null): Shape[] =>
+    tree.childrenOf(parentId).map((message) => ({
       role: message.role,
       content: message.content,
       files: message.files.map(({ sha256, name }) => ({ sha256, name })),
-      children: shape(messages, message.id),
+      children: below(message.id),
     }));
+  return below(null);
 }

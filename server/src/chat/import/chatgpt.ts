@@ -5,6 +5,7 @@
 // system and tool messages, tool calls) are left out, and their children move up to the nearest
 // node that is kept. Images come along when the ZIP holds them. Citations become links.
 
+import { buildTree, depthFirst } from "@parley/shared";
 import { browsingResults, type Source, withCitations } from "./citations.ts";
 import {
   type FormatReader,
@@ -56,8 +57,9 @@ export function readChatGpt(document: JsonDocument, files?: ChatGptFiles): Forma
   };
 }
 
-interface Walk {
-  id: string;
+/** What a node passes down to its children. */
+interface Inherited {
+  /** The nearest kept node above (null: a root). */
   keptParent: string | null;
   inherited: Date | null;
   /** The browsing results last recorded on the way here, for citations that name them. */
@@ -86,22 +88,35 @@ function fromConversation(item: unknown, files: ChatGptFiles | undefined): Impor
     const node = mapping[id];
     return isRecord(node) ? node : undefined;
   };
-  // Depth first, children in the file's order: that order is the branches' order.
-  const roots = Object.keys(mapping).filter((id) => {
+  // The tree as the file links it: a node under the node whose `children` name it, in that
+  // order (the branches' order), else under its `parent`; roots as the file lists them.
+  const ids = Object.keys(mapping);
+  const parentOf = (id: string) => {
     const parent = stringOf(nodeOf(id)?.parent);
-    return parent === null || !(parent in mapping);
+    return parent !== null && parent in mapping ? parent : null;
+  };
+  const childLinks = ids.flatMap((id) => {
+    const children = nodeOf(id)?.children;
+    return (Array.isArray(children) ? children : [])
+      .filter((child): child is string => typeof child === "string" && child in mapping)
+      .map((child) => ({ id: child, parentId: id }));
   });
-  const visited = new Set<string>();
-  const stack: Walk[] = roots
-    .reverse()
-    .map((id) => ({ id, keptParent: null, inherited: started, results: [] }));
-  while (stack.length > 0) {
-    const { id, keptParent, inherited, results } = stack.pop() as Walk;
-    if (visited.has(id)) continue; // a node listed twice, or a cycle
-    visited.add(id);
+  const tree = buildTree([
+    ...ids.filter((id) => parentOf(id) === null).map((id) => ({ id, parentId: null })),
+    ...childLinks,
+    ...ids.map((id) => ({ id, parentId: parentOf(id) })),
+  ]);
+  const passedDown = new Map<string, Inherited>();
+  const atRoot: Inherited = { keptParent: null, inherited: started, results: [] };
+  // Branch by branch: an answer joins its parent only while the parent has no other child yet.
+  for (const { id } of depthFirst(tree)) {
+    const parentId = tree.parentOf(id);
+    const from = (parentId === null ? undefined : passedDown.get(parentId)) ?? atRoot;
+    const { keptParent, inherited, results } = from;
     const node = nodeOf(id);
     if (!node) {
       leftOut.add("damaged message");
+      passedDown.set(id, from);
       continue;
     }
     const message = isRecord(node.message) ? node.message : null;
@@ -151,16 +166,11 @@ function fromConversation(item: unknown, files: ChatGptFiles | undefined): Impor
       }
     }
     parentForChildren = mergedInto.get(id) ?? parentForChildren;
-    const children = Array.isArray(node.children) ? node.children : [];
-    for (const child of children.filter((c): c is string => typeof c === "string").reverse()) {
-      if (!(child in mapping)) continue;
-      stack.push({
-        id: child,
-        keptParent: parentForChildren,
-        inherited: createdAt,
-        results: resultsHere,
-      });
-    }
+    passedDown.set(id, {
+      keptParent: parentForChildren,
+      inherited: createdAt,
+      results: resultsHere,
+    });
   }
 
   const notes = [leftOut.describe()].filter((note): note is string => note !== null);

@@ -2,13 +2,16 @@
 // keys), and what they share: counting what was left out, reading times, mending broken trees.
 
 import {
+  buildTree,
   type FileRef,
   type ImportSource,
   ModelParameters,
   type ModelParameters as Parameters,
+  parentsFirst,
+  parentsFirstByTime,
+  type Tree,
 } from "@parley/shared";
 import type { CopiedMessage } from "../new-conversations.ts";
-import { treeOrder } from "../tree.ts";
 
 /** A file a message had, found by the source's key for it or carried in the message itself. */
 export interface ImportAttachment {
@@ -110,17 +113,13 @@ export function timesAlongBranches<T extends { key: string; parentKey: string | 
   messages: readonly T[],
   own: (message: T) => Date | null,
 ): (key: string) => Date | null {
-  const byKey = new Map(messages.map((message) => [message.key, message]));
-  return (key) => {
-    const seen = new Set<string>();
-    for (let current = byKey.get(key); current && !seen.has(current.key); ) {
-      seen.add(current.key);
-      const time = own(current);
-      if (time) return time;
-      current = current.parentKey === null ? undefined : byKey.get(current.parentKey);
-    }
-    return null;
-  };
+  const tree = treeByKey(messages);
+  const times = new Map<string, Date | null>();
+  for (const { id, message } of parentsFirst(tree)) {
+    const parentId = tree.parentOf(id);
+    times.set(id, own(message) ?? (parentId === null ? null : (times.get(parentId) ?? null)));
+  }
+  return (key) => times.get(key) ?? null;
 }
 
 /** Sampling parameters Parley keeps, from a source's settings (what it does not know is dropped). */
@@ -138,46 +137,35 @@ export function stringOf(value: unknown): string | null {
 }
 
 /**
- * A message tree made whole: a message listed twice is kept once, a message whose parent is
- * missing starts a branch of its own, messages that only lead to each other (a loop) are left
- * out; then parents come before children and siblings keep their order (by time, then the
- * source's order). Says what it mended in `notes`.
+ * A message tree made whole, by the tree's one policy (shared/src/tree.ts): a message listed
+ * twice is kept once, a message whose parent is missing or whose earlier messages lead back to
+ * it starts a branch of its own; then parents come before children and siblings keep their
+ * order (by time, then the source's order). Says what it mended in `notes`.
  */
 export function mendTree(messages: readonly ImportMessage[], notes: string[]): ImportMessage[] {
-  const byKey = new Map<string, ImportMessage>();
-  let twice = 0;
-  for (const message of messages) {
-    if (byKey.has(message.key)) twice += 1;
-    else byKey.set(message.key, message);
-  }
-  const unique = [...byKey.values()];
-  let orphans = 0;
-  const linked = unique.map((message) => {
-    if (message.parentKey === null || byKey.has(message.parentKey)) return message;
-    orphans += 1;
-    return { ...message, parentKey: null };
-  });
-  const ordered = treeOrder(
-    linked.map((message, index) => ({
-      ...message,
-      id: message.key,
-      parentId: message.parentKey,
-      index,
-    })),
-  );
-  const looped = linked.length - ordered.length;
+  const tree = treeByKey(messages);
+  const twice = messages.length - tree.nodes.length;
+  const broken = [...tree.broken].map((key) => tree.byId.get(key)?.parentId ?? null);
+  const orphans = broken.filter((parentKey) => parentKey === null || !tree.byId.has(parentKey));
+  const looped = broken.length - orphans.length;
   if (twice > 0) notes.push(`Left out ${count(twice, "message")} listed twice.`);
-  if (orphans > 0) {
+  if (orphans.length > 0) {
     notes.push(
-      orphans === 1
+      orphans.length === 1
         ? "1 message came without the message before it; it starts a branch of its own."
-        : `${orphans} messages came without the messages before them; each starts a branch of its own.`,
+        : `${orphans.length} messages came without the messages before them; each starts a branch of its own.`,
     );
   }
   if (looped > 0) {
-    notes.push(`Left out ${count(looped, "message")} whose earlier messages lead back to them.`);
+    notes.push(
+      looped === 1
+        ? "1 message led back to itself through the messages before it; it starts a branch of its own."
+        : `${looped} messages led back to themselves through the messages before them; each starts a branch of its own.`,
+    );
   }
-  return ordered.map(({ id: _id, parentId: _parentId, index: _index, ...message }) => message);
+  return parentsFirstByTime(tree, ({ message }) => message.createdAt.getTime()).map(
+    ({ id, message }) => ({ ...message, parentKey: tree.parentOf(id) }),
+  );
 }
 
 /** "1 message", "3 messages". */
@@ -193,22 +181,28 @@ export function keepMessages<T extends { key: string; parentKey: string | null }
   messages: readonly T[],
   keep: (message: T) => boolean,
 ): T[] {
-  const byKey = new Map(messages.map((message) => [message.key, message]));
-  const kept = new Set(messages.filter(keep).map((message) => message.key));
-  const nearestKept = (key: string | null): string | null => {
-    const seen = new Set<string>();
-    let current = key;
-    while (current !== null && !kept.has(current)) {
-      if (seen.has(current)) return null;
-      seen.add(current);
-      const parent = byKey.get(current);
-      // A missing parent is kept as named: mendTree makes the message a root.
-      if (!parent) return current;
-      current = parent.parentKey;
-    }
-    return current;
+  const tree = treeByKey(messages);
+  /** The parent a kept message below each one names: it if kept, else what it names. */
+  const named = new Map<string, string | null>();
+  const above = (key: string): string | null => {
+    const parentKey = tree.parentOf(key) ?? tree.byId.get(key)?.parentId ?? null;
+    if (parentKey === null) return null;
+    // A missing parent, or one that loops back here, is kept as named: mendTree makes the
+    // message a root and says so.
+    return tree.byId.has(parentKey) ? (named.get(parentKey) ?? null) : parentKey;
   };
+  const kept = new Set(messages.filter(keep).map((message) => message.key));
+  for (const { id } of parentsFirst(tree)) named.set(id, kept.has(id) ? id : above(id));
   return messages
     .filter((message) => kept.has(message.key))
-    .map((message) => ({ ...message, parentKey: nearestKept(message.parentKey) }));
+    .map((message) => ({ ...message, parentKey: above(message.key) }));
+}
+
+/** The tree of messages linked by the source's keys (each node carries its message). */
+function treeByKey<T extends { key: string; parentKey: string | null }>(
+  messages: readonly T[],
+): Tree<{ id: string; parentId: string | null; message: T }> {
+  return buildTree(
+    messages.map((message) => ({ id: message.key, parentId: message.parentKey, message })),
+  );
 }

@@ -1,4 +1,4 @@
-import { EXCHANGE_LIMITS, type ImportOutput } from "@parley/shared";
+import { IMPORT_LIMITS, type ImportOutput } from "@parley/shared";
 import { useQueryClient } from "@tanstack/react-query";
 import { type ChangeEvent, useId, useState } from "react";
 import { Link } from "../../app/router.tsx";
@@ -10,7 +10,7 @@ import { type ImportProgress, uploadImport } from "./uploadImport.ts";
 import { useExport } from "./useExport.ts";
 import "./exchange.css";
 
-const LIMIT_MB = EXCHANGE_LIMITS.uploadBytes / 1024 / 1024;
+const LIMIT_MB = IMPORT_LIMITS.uploadBytes / 1024 / 1024;
 
 type ImportState =
   | { step: "idle" }

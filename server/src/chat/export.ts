@@ -2,26 +2,28 @@
 // branch being read). Import is in ./import/.
 
 import {
+  buildTree,
   type ExportedConversation,
   type ExportedFile,
   type ExportInput,
   type ExportOutput,
   type FileRef,
+  newestBranch,
   PARLEY_EXPORT_FORMAT,
   PARLEY_EXPORT_VERSION,
   ParleyExport,
+  parentsFirstByTime,
 } from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import { notFound } from "../errors.ts";
 import type { FileService } from "../files/service.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
-import { branchOf, documentMarkdown, type MarkdownConversation } from "./exchange-markdown.ts";
-import { messageColumns, toMessage } from "./records.ts";
-import { treeOrder } from "./tree.ts";
+import { documentMarkdown, type MarkdownConversation } from "./export-markdown.ts";
+import { messageColumns, toMessage } from "./message-rows.ts";
 
-export type ExchangeService = ReturnType<typeof createExchangeService>;
+export type ExportService = ReturnType<typeof createExportService>;
 
-export function createExchangeService(deps: {
+export function createExportService(deps: {
   db: Db;
   models: Pick<ModelRegistry, "list">;
   files: Pick<FileService, "read">;
@@ -77,7 +79,8 @@ export function createExchangeService(deps: {
         modelName: names.get(conversation.model) ?? conversation.model,
         systemPrompt: conversation.systemPrompt,
         createdAt: conversation.createdAt,
-        branch: branchOf(conversation.messages, input.leafId),
+        // Messages come in display order (createdAt, id): the last of siblings is the newest.
+        branch: newestBranch(buildTree(conversation.messages), input.leafId),
       }));
       return {
         filename: `${name}.md`,
@@ -93,7 +96,9 @@ export function createExchangeService(deps: {
       systemPrompt: conversation.systemPrompt,
       createdAt: conversation.createdAt,
       updatedAt: conversation.updatedAt,
-      messages: treeOrder(conversation.messages).map((message) => {
+      messages: parentsFirstByTime(buildTree(conversation.messages), (message) =>
+        message.createdAt.getTime(),
+      ).map((message) => {
         for (const file of message.files) if (!used.has(file.sha256)) used.set(file.sha256, file);
         return {
           id: message.id,

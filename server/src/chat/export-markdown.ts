@@ -69,40 +69,6 @@ export function documentMarkdown(conversations: readonly MarkdownConversation[])
   return conversations.map(conversationMarkdown).join("\n---\n\n");
 }
 
-/**
- * The branch through `throughId` (root to it, then the newest child at each step below it), or
- * the newest branch when it is omitted: what the reader sees by default.
- */
-export function branchOf<T extends { id: string; parentId: string | null }>(
-  messages: readonly T[],
-  throughId?: string,
-): T[] {
-  // `messages` come in display order (createdAt, then id): the last child is the newest.
-  const children = new Map<string | null, T[]>();
-  const byId = new Map<string, T>();
-  for (const message of messages) {
-    byId.set(message.id, message);
-    const siblings = children.get(message.parentId) ?? [];
-    siblings.push(message);
-    children.set(message.parentId, siblings);
-  }
-  const branch: T[] = [];
-  const seen = new Set<string>();
-  for (let node = throughId === undefined ? undefined : byId.get(throughId); node; ) {
-    if (seen.has(node.id)) break;
-    seen.add(node.id);
-    branch.unshift(node);
-    node = node.parentId === null ? undefined : byId.get(node.parentId);
-  }
-  for (let next = children.get(branch.at(-1)?.id ?? null)?.at(-1); next; ) {
-    if (seen.has(next.id)) break;
-    seen.add(next.id);
-    branch.push(next);
-    next = children.get(next.id)?.at(-1);
-  }
-  return branch;
-}
-
 function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }

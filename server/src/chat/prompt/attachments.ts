@@ -2,10 +2,10 @@
 // inlined as documents, anything else refused before a send writes anything.
 
 import { type FileRef, isImageType, isTextType, type ModelInfo } from "@parley/shared";
-import { badRequest } from "../errors.ts";
-import type { PromptPart } from "../llm/stream.ts";
-import { pdfText } from "./pdf.ts";
-import type { FileService } from "./service.ts";
+import { badRequest } from "../../errors.ts";
+import { pdfText } from "../../files/pdf.ts";
+import type { FileService } from "../../files/service.ts";
+import type { PromptPart } from "../../llm/stream.ts";
 
 const PDF = "application/pdf";
 

@@ -4,9 +4,9 @@
 // recorded as a reference to that file, and expanded again, from the content-addressed store,
 // when the prompt is read: the expanded prompt is the request the upstream received.
 
-import type { PromptMessage, UpstreamRequest } from "../llm/stream.ts";
-import { imageDataUrl } from "./prompt.ts";
-import type { FileService } from "./service.ts";
+import type { FileService } from "../../files/service.ts";
+import type { PromptMessage, UpstreamRequest } from "../../llm/stream.ts";
+import { imageDataUrl } from "./attachments.ts";
 
 /**
  * The key of a reference, `{"parley-file": sha256, "mimeType": type}`, which stands where the

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { CHATGPT_SAMPLE } from "../server/test/helpers/chatgpt-sample.ts";
 import { OPEN_WEBUI_SAMPLE, OWUI_PNG_BASE64 } from "../server/test/helpers/open-webui-sample.ts";
 import { zipBuffer } from "../server/test/helpers/zip.ts";
-import { ParleyExport } from "../shared/src/exchange.ts";
+import { ParleyExport } from "../shared/src/export.ts";
 import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";
 import { screenshotOnFailure, useChatApp } from "./helpers/chat.ts";
 

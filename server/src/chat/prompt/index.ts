@@ -1,7 +1,10 @@
-import { userContent } from "../files/prompt.ts";
-import type { PromptMessage, PromptPart } from "../llm/stream.ts";
-import { storedRounds } from "./records.ts";
-import type { TreeNode } from "./tree.ts";
+// Prompt building: the conversation's part of a prompt (here), attachments as prompt parts
+// (attachments.ts), and a prompt as recorded, without its images' bytes (recorded.ts).
+
+import type { PromptMessage, PromptPart } from "../../llm/stream.ts";
+import { storedRounds } from "../message-rows.ts";
+import type { SendNode } from "../sends.ts";
+import { userContent } from "./attachments.ts";
 
 /**
  * The conversation part of a prompt: the messages of a root→parent path, as they are (answers
@@ -9,7 +12,7 @@ import type { TreeNode } from "./tree.ts";
  * token) are left out: they say nothing, and several providers refuse an empty assistant message.
  */
 export function promptMessages(
-  path: readonly (TreeNode & { toolRounds?: unknown })[],
+  path: readonly (Pick<SendNode, "id" | "role" | "content"> & { toolRounds?: unknown })[],
   /** The parts of each message's attached files, by message id. */
   attachments: ReadonlyMap<string, PromptPart[]> = new Map(),
 ): PromptMessage[] {
