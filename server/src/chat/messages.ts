@@ -25,7 +25,7 @@ import { hasChildren, pathTo, subtree, type Tree, treeOf } from "./tree.ts";
 export type MessageService = ReturnType<typeof createMessageService>;
 
 /** What a send does to the tree, worked out before anything is written. */
-interface SendPlan {
+export interface SendPlan {
   /** A new user message and where it goes (new, edit). */
   user?: { parentId: string | null; content: string };
   /** The parent of a new assistant message (retry), when there is no new user message. */
@@ -237,7 +237,7 @@ export function createMessageService(deps: ChatParts) {
 }
 
 /** Checks a send against the tree and works out the new nodes and the prompt. */
-function planSend(tree: Tree<SendNode>, input: SendMessageInput): SendPlan {
+export function planSend(tree: Tree<SendNode>, input: SendMessageInput): SendPlan {
   const target = input.messageId === undefined ? undefined : tree.get(input.messageId);
   if (input.messageId !== undefined && !target) throw notFound("message");
   const content = input.content ?? "";
