@@ -3,7 +3,7 @@
 // elsewhere on the machine falls on all of them alike. Not a test: it measures and reports.
 //
 //   pnpm bench [--concurrency 1,100] [--tokens 200] [--delay 5] [--database pglite,postgres] …
-//   pnpm bench idle | restart | search …        (each with --help)
+//   pnpm bench idle | restart | search | conversation …   (each with --help)
 //
 // Processes, so that no event loop measures another's work as its own:
 //   upstream-process.ts    an OpenAI-compatible upstream; every token carries its send time;
@@ -351,6 +351,11 @@ if (command === "bus") {
 if (command === "search") {
   const { runSearchBench } = await import("./search.ts");
   await runSearchBench(rest);
+  process.exit(0);
+}
+if (command === "conversation") {
+  const { runConversationBench } = await import("./conversation.ts");
+  await runConversationBench(rest);
   process.exit(0);
 }
 if (command === "idle") {

@@ -10,16 +10,31 @@ import type {
 } from "@parley/shared";
 import { ToolSelection, USAGE_LIMITS } from "@parley/shared";
 import type { Db } from "../db/client.ts";
-import type { Prisma } from "../db/generated/client.ts";
+import { Prisma } from "../db/generated/client.ts";
 import { badRequest } from "../errors.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
 import type { GenerationRunner } from "./generations/runner.ts";
 import { sqlTimestamp } from "./generations/saves.ts";
 import { newId } from "./ids.ts";
-import { messageColumns, ownedConversation, toMessage } from "./message-rows.ts";
+import { type MessageRow, messageColumns, ownedConversation, toMessage } from "./message-rows.ts";
 import { noRoomForConversation, startingModel } from "./new-conversations.ts";
 import { searchConversations } from "./search.ts";
 import type { SettingsService } from "./settings.ts";
+
+/** The columns of `messageColumns` but its files (read apart), as SQL. */
+const viewColumns = Prisma.join(
+  Object.keys(messageColumns)
+    .filter((column) => column !== "files")
+    .map((column) => Prisma.raw(`"${column}"`)),
+);
+
+interface FileRow {
+  messageId: string;
+  sha256: string;
+  name: string;
+  mimeType: string;
+  size: number;
+}
 
 export type ConversationService = ReturnType<typeof createConversationService>;
 
@@ -111,14 +126,27 @@ export function createConversationService(deps: ConversationDeps) {
     // Running generations first: one that ends meanwhile shows its saved answer and a stream
     // that replays to its end, never an unfinished answer with no stream.
     const writers = await runner.writers(ownerId);
-    const rows = await db.message.findMany({
-      where: { conversationId: id },
-      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-      select: messageColumns,
-    });
+    // Plain SQL: on a 1,000-message conversation Prisma's findMany took 2 to 3 times as long.
+    const rows = await db.$queryRaw<Omit<MessageRow, "files">[]>`
+      SELECT ${viewColumns} FROM "Message" WHERE "conversationId" = ${id}
+      ORDER BY "createdAt", "id"`;
+    const files = await db.$queryRaw<FileRow[]>`
+      SELECT mf."messageId", mf."sha256", mf."name", f."mimeType", f."size"
+      FROM "MessageFile" mf
+      JOIN "File" f ON f."sha256" = mf."sha256"
+      JOIN "Message" m ON m."id" = mf."messageId"
+      WHERE m."conversationId" = ${id}`;
+    const filesOf = new Map<string, MessageRow["files"]>();
+    for (const { messageId, sha256, name, mimeType, size } of files) {
+      const list = filesOf.get(messageId) ?? [];
+      list.push({ messageId, sha256, name, file: { mimeType, size } });
+      filesOf.set(messageId, list);
+    }
     return {
       ...info(conversation),
-      messages: rows.map((row) => toMessage(row, writers.get(row.id))),
+      messages: rows.map((row) =>
+        toMessage({ ...row, files: filesOf.get(row.id) ?? [] }, writers.get(row.id)),
+      ),
     };
   }
 

@@ -32,7 +32,7 @@ import { settingsFromStored } from "./settings.ts";
 export type MessageService = ReturnType<typeof createMessageService>;
 
 /** What a send does to the tree, worked out before anything is written. */
-interface SendPlan {
+export interface SendPlan {
   /** A new user message and where it goes (new, edit). */
   user?: { parentId: string | null; content: string };
   /** The parent of a new assistant message (retry), when there is no new user message. */
@@ -256,7 +256,7 @@ export function createMessageService(deps: MessageDeps) {
 }
 
 /** Checks a send against the tree and works out the new nodes and the prompt. */
-function planSend(tree: Tree<SendNode>, input: SendMessageInput): SendPlan {
+export function planSend(tree: Tree<SendNode>, input: SendMessageInput): SendPlan {
   const target = input.messageId === undefined ? undefined : tree.byId.get(input.messageId);
   if (input.messageId !== undefined && !target) throw notFound("message");
   const content = input.content ?? "";

@@ -143,7 +143,9 @@ function unreadable(generationId: string, error: unknown, log: Logger): Streamed
  */
 export function seqAfter(generationId: string, lastEventId: string, byMessage = false): number {
   const separator = lastEventId.lastIndexOf(":");
-  const seq = Number(lastEventId.slice(separator + 1));
+  const digits = lastEventId.slice(separator + 1);
+  // Digits only: Number() would read "" as 0, and " 7", "0x7" or "7e0" as 7.
+  const seq = /^\d+$/.test(digits) ? Number(digits) : Number.NaN;
   const sameGeneration = separator >= 0 && lastEventId.slice(0, separator) === generationId;
   if (byMessage && !sameGeneration) return 0;
   if (!sameGeneration || !Number.isSafeInteger(seq) || seq < 0) {
