@@ -16,6 +16,9 @@ import type { Prisma } from "../db/generated/client.ts";
 import { limitReached } from "../errors.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
 
+/** How long writing a whole tree (a copy or an import) may hold its transaction. */
+const TREE_WRITE_TIMEOUT_MS = 60_000;
+
 /** LIMIT_REACHED when the owner already keeps as many conversations as anyone may. */
 export async function requireRoomForConversation(
   { db, limits }: { db: Db; limits: Pick<UsageLimits, "conversationsPerOwner"> },
@@ -93,35 +96,40 @@ export async function createConversationWithTree(
       name: file.name,
     })),
   );
-  return db.$transaction(async (tx) => {
-    const created = await tx.conversation.create({ data: conversation, select: { id: true } });
-    // One statement for the whole tree (a 1,000-message import is one round trip, not 1,000),
-    // parents first so each row's parent exists when it is inserted whatever the batching.
-    await tx.message.createMany({
-      data: parentsFirst(tree).map((message) => ({
-        id: newId(message.id),
-        conversationId: created.id,
-        parentId: newParentId(message.id),
-        role: message.role,
-        content: message.content,
-        reasoning: message.reasoning,
-        interrupted: message.interrupted,
-        truncated: message.truncated,
-        error: message.error,
-        model: message.model,
-        parameters: (message.parameters ?? undefined) as Prisma.InputJsonObject | undefined,
-        usage: (message.usage ?? undefined) as Prisma.InputJsonObject | undefined,
-        toolRounds: message.toolRounds?.length
-          ? (message.toolRounds as Prisma.InputJsonArray)
-          : undefined,
-        createdAt: message.createdAt,
-        updatedAt: message.updatedAt,
-      })),
-    });
-    // The new owner may read the attachments of their conversation.
-    if (files.length > 0) await tx.messageFile.createMany({ data: files, skipDuplicates: true });
-    return created.id;
-  });
+  // A whole tree (an import of thousands of messages) may outlast Prisma's 5 s transaction
+  // timeout on a busy machine, which is no reason to fail the import.
+  return db.$transaction(
+    async (tx) => {
+      const created = await tx.conversation.create({ data: conversation, select: { id: true } });
+      // One statement for the whole tree (a 1,000-message import is one round trip, not 1,000),
+      // parents first so each row's parent exists when it is inserted whatever the batching.
+      await tx.message.createMany({
+        data: parentsFirst(tree).map((message) => ({
+          id: newId(message.id),
+          conversationId: created.id,
+          parentId: newParentId(message.id),
+          role: message.role,
+          content: message.content,
+          reasoning: message.reasoning,
+          interrupted: message.interrupted,
+          truncated: message.truncated,
+          error: message.error,
+          model: message.model,
+          parameters: (message.parameters ?? undefined) as Prisma.InputJsonObject | undefined,
+          usage: (message.usage ?? undefined) as Prisma.InputJsonObject | undefined,
+          toolRounds: message.toolRounds?.length
+            ? (message.toolRounds as Prisma.InputJsonArray)
+            : undefined,
+          createdAt: message.createdAt,
+          updatedAt: message.updatedAt,
+        })),
+      });
+      // The new owner may read the attachments of their conversation.
+      if (files.length > 0) await tx.messageFile.createMany({ data: files, skipDuplicates: true });
+      return created.id;
+    },
+    { timeout: TREE_WRITE_TIMEOUT_MS },
+  );
 }
 
 /**

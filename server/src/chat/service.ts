@@ -75,7 +75,7 @@ export function createChatService(deps: {
     ...(tools ? { tools } : {}),
   });
   const shares = createShareService({ db, limits, conversations });
-  const exchange = createExportService({ db, models, files });
+  const exports = createExportService({ db, models, files });
   const imports = createImportService({ db, models, settings, limits, files });
 
   return {
@@ -83,7 +83,7 @@ export function createChatService(deps: {
     messages,
     shares,
     /** Export (JSON, Markdown). */
-    exchange,
+    exports,
     /** Import from a file: Parley, ChatGPT (JSON or ZIP), Open WebUI, LibreChat, chatbot-ui. */
     imports,
     generations: {

@@ -70,7 +70,7 @@ export const conversationsRouter = router({
     })
     .input(ExportInput)
     .output(ExportOutput)
-    .query(({ ctx, input }) => ctx.chat.exchange.export(ctx.owner.id, input)),
+    .query(({ ctx, input }) => ctx.chat.exports.export(ctx.owner.id, input)),
 
   import: ownerProcedure
     .meta({

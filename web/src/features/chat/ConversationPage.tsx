@@ -6,7 +6,7 @@ import { errorCode, errorText } from "../../lib/errors.ts";
 import { useTRPC } from "../../trpc.ts";
 import { useActiveGenerations } from "../conversations/activeGenerations.tsx";
 import { titleOf } from "../conversations/groups.ts";
-import { ExportMenu } from "../exchange/ExportMenu.tsx";
+import { ExportMenu } from "../export-import/ExportMenu.tsx";
 import { ENDED } from "../generations/applyEvent.ts";
 import { isWriting } from "../generations/store.ts";
 import { useFollowAnswers, useGenerationStore } from "../generations/useGenerations.ts";

@@ -2,7 +2,7 @@ import { type ModelInfo, type Settings, type Theme, USAGE_LIMITS } from "@parley
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useId, useRef, useState } from "react";
 import { useTRPC } from "../../trpc.ts";
-import { ExchangeSettings } from "../exchange/ExchangeSettings.tsx";
+import { ExportImportSettings } from "../export-import/ExportImportSettings.tsx";
 import { SharedLinks } from "../shares/SharedLinks.tsx";
 import { ToolsMenu } from "../tools/ToolsMenu.tsx";
 import { DeleteAllConversations } from "./DeleteAllConversations.tsx";
@@ -233,7 +233,7 @@ function SettingsForm({ settings, update, models }: SettingsFormProps) {
 
       <SharedLinks />
 
-      <ExchangeSettings />
+      <ExportImportSettings />
 
       <section className="form-section" aria-labelledby={ids.data}>
         <h2 id={ids.data}>Your data</h2>

@@ -8,7 +8,7 @@ import { titleOf } from "../conversations/groups.ts";
 import { ExportButton, ExportFailure } from "./ExportButton.tsx";
 import { type ImportProgress, uploadImport } from "./uploadImport.ts";
 import { useExport } from "./useExport.ts";
-import "./exchange.css";
+import "./export-import.css";
 
 const LIMIT_MB = IMPORT_LIMITS.uploadBytes / 1024 / 1024;
 
@@ -19,7 +19,7 @@ type ImportState =
   | { step: "failed"; message: string };
 
 /** Settings → Export and import: every conversation out as JSON or Markdown; a file back in. */
-export function ExchangeSettings() {
+export function ExportImportSettings() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const ids = { heading: useId(), file: useId(), hint: useId() };

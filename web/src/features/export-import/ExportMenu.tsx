@@ -1,7 +1,7 @@
 import { useDisclosure } from "../../lib/useDisclosure.ts";
 import { ExportButton, ExportFailure } from "./ExportButton.tsx";
 import { useExport } from "./useExport.ts";
-import "./exchange.css";
+import "./export-import.css";
 
 /**
  * "Export" in a conversation's header: the whole conversation as JSON (every branch and file,
