@@ -24,6 +24,7 @@ import { writeZip } from "../server/test/helpers/zip.ts";
 import { ImportEvent, type ImportOutput } from "../shared/src/index.ts";
 import { now } from "./clock.ts";
 import { formatJson } from "./json.ts";
+import { databaseKind, wholeNumber } from "./options.ts";
 
 /** The acceptance's bound on the resident memory an import of 10,000 conversations may add. */
 const RSS_BOUND_MB = 300;
@@ -57,26 +58,14 @@ function readOptions(argv: string[]): Options | "help" {
     strict: true,
   });
   if (values.help) return "help";
-  const whole = (name: string, value: string, min: number) => {
-    const number = Number(value);
-    if (!Number.isInteger(number) || number < min) {
-      throw new Error(`--${name}: expected a whole number ≥ ${min}, got ${value}`);
-    }
-    return number;
-  };
-  if (values.database !== "pglite" && values.database !== "postgres") {
-    throw new Error(`--database: expected pglite or postgres, got ${values.database}`);
-  }
-  if (values.database === "postgres" && !process.env.TEST_DATABASE_URL) {
-    throw new Error("--database postgres needs TEST_DATABASE_URL");
-  }
+  const database = databaseKind(values.database);
   if (values.format !== "zip" && values.format !== "json") {
     throw new Error(`--format: expected zip or json, got ${values.format}`);
   }
   return {
-    database: values.database,
-    conversations: whole("conversations", values.conversations, 1),
-    turns: whole("turns", values.turns, 1),
+    database,
+    conversations: wholeNumber("conversations", values.conversations, 1),
+    turns: wholeNumber("turns", values.turns, 1),
     format: values.format,
     out: values.out,
   };

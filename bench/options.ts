@@ -185,3 +185,23 @@ function oneOf<T extends string>(flag: string, items: string[], known: readonly 
   }
   return [...new Set(items)] as T[];
 }
+
+/** A side bench's `--name` value as a whole number of at least `min`. */
+export function wholeNumber(name: string, value: string, min: number): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min) {
+    throw new Error(`--${name}: expected a whole number ≥ ${min}, got ${value}`);
+  }
+  return number;
+}
+
+/** A side bench's `--database`: PGlite, or PostgreSQL when TEST_DATABASE_URL names one. */
+export function databaseKind(value: string): "pglite" | "postgres" {
+  if (value !== "pglite" && value !== "postgres") {
+    throw new Error(`--database: expected pglite or postgres, got ${value}`);
+  }
+  if (value === "postgres" && !process.env.TEST_DATABASE_URL) {
+    throw new Error("--database postgres needs TEST_DATABASE_URL");
+  }
+  return value;
+}

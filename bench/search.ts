@@ -27,6 +27,7 @@ import { CookieJar, createClient } from "../server/test/helpers/server.ts";
 import { USAGE_LIMITS } from "../shared/src/index.ts";
 import { now } from "./clock.ts";
 import { formatJson } from "./json.ts";
+import { databaseKind, wholeNumber } from "./options.ts";
 import { type Distribution, distribution } from "./stats.ts";
 
 const RARE_WORD = "quixotically";
@@ -70,24 +71,12 @@ function readOptions(argv: string[]): Options | "help" {
     strict: true,
   });
   if (values.help) return "help";
-  const whole = (name: string, value: string, min: number) => {
-    const number = Number(value);
-    if (!Number.isInteger(number) || number < min) {
-      throw new Error(`--${name}: expected a whole number ≥ ${min}, got ${value}`);
-    }
-    return number;
-  };
-  if (values.database !== "pglite" && values.database !== "postgres") {
-    throw new Error(`--database: expected pglite or postgres, got ${values.database}`);
-  }
-  if (values.database === "postgres" && !process.env.TEST_DATABASE_URL) {
-    throw new Error("--database postgres needs TEST_DATABASE_URL");
-  }
+  const database = databaseKind(values.database);
   return {
-    database: values.database,
-    runs: whole("runs", values.runs, 1),
-    warmup: whole("warmup", values.warmup, 0),
-    conversations: whole("conversations", values.conversations, 2),
+    database,
+    runs: wholeNumber("runs", values.runs, 1),
+    warmup: wholeNumber("warmup", values.warmup, 0),
+    conversations: wholeNumber("conversations", values.conversations, 2),
     analyze: values.analyze,
     out: values.out,
   };
