@@ -8,7 +8,7 @@ import type {
   UpdateConversationInput,
   UsageLimits,
 } from "@parley/shared";
-import { ToolSelection, USAGE_LIMITS } from "@parley/shared";
+import { DEFAULT_SETTINGS, ToolSelection, USAGE_LIMITS } from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import { Prisma } from "../db/generated/client.ts";
 import { badRequest } from "../errors.ts";
@@ -59,10 +59,18 @@ export function createConversationService(deps: ConversationDeps) {
     if (!models.route(model)) throw badRequest(`Unknown model "${model}".`);
   }
 
-  async function create(ownerId: string, input: CreateConversationInput = {}) {
+  /**
+   * `ownerIsNew`: the owner was made by this same request (a visitor's first chat), so it has
+   * no settings to read: one round trip fewer on the way to a first answer.
+   */
+  async function create(
+    ownerId: string,
+    input: CreateConversationInput = {},
+    { ownerIsNew = false }: { ownerIsNew?: boolean } = {},
+  ) {
     // "Continue this conversation" on a share: a copy of it (see shares.ts).
     if (input.fromShare) return copyShare(ownerId, { ...input, fromShare: input.fromShare });
-    const preferences = await settings.get(ownerId);
+    const preferences = ownerIsNew ? DEFAULT_SETTINGS : await settings.get(ownerId);
     const model = input.model ?? startingModel(models, preferences);
     requireModel(model);
     // The limit's check and the insert in one statement (conversations are made often).

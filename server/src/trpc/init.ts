@@ -131,9 +131,16 @@ export const publicProcedure = baseProcedure;
  * session becomes a guest here (unless REQUIRE_LOGIN), so browsing costs no database rows.
  */
 export const ownerProcedure = baseProcedure.use(async ({ ctx, next }) => {
-  if (ctx.caller.user) return next({ ctx: { owner: ctx.caller.user } });
+  if (ctx.caller.user) return next({ ctx: { owner: ctx.caller.user, ownerIsNew: false } });
   const owner = await ctx.startGuest();
-  return next({ ctx: { owner, caller: { user: owner, sessionId: null, via: "cookie" as const } } });
+  return next({
+    ctx: {
+      owner,
+      // Made by this request: it has no settings or conversations yet, so none are read.
+      ownerIsNew: true,
+      caller: { user: owner, sessionId: null, via: "cookie" as const },
+    },
+  });
 });
 
 /** A signed-in account (not a guest). */

@@ -40,7 +40,9 @@ export const conversationsRouter = router({
     })
     .input(CreateConversationInput)
     .output(CreateConversationOutput)
-    .mutation(({ ctx, input }) => ctx.chat.conversations.create(ctx.owner.id, input)),
+    .mutation(({ ctx, input }) =>
+      ctx.chat.conversations.create(ctx.owner.id, input, { ownerIsNew: ctx.ownerIsNew }),
+    ),
 
   update: ownerProcedure
     .meta({ description: "Rename a conversation, or change its model or system prompt." })
