@@ -9,6 +9,7 @@ import {
   applyEvent,
   applySignal,
   ENDED,
+  generationOf,
   initialStream,
   type StreamStatus,
   type TrackedEvent,
@@ -127,6 +128,16 @@ export function createGenerationStore(options: GenerationStoreOptions) {
     const subscription = options.open(input, {
       onData(event) {
         if (!listening()) return;
+        if (
+          entry.sending === null &&
+          entry.generationId !== null &&
+          generationOf(event.id) !== entry.generationId
+        ) {
+          // A continued answer's previous generation, read by message id on an instance that
+          // had not yet heard of the new one (the send returned first): not this answer's.
+          restartAt(entry, entry.generationId);
+          return;
+        }
         const before = entry.stream;
         entry.stream = applyEvent(before, event);
         if (entry.held) return;
@@ -246,13 +257,18 @@ export function createGenerationStore(options: GenerationStoreOptions) {
     if (seen !== generationId && (seen !== null || ENDED.has(entry.stream.status))) {
       // What came was an earlier generation's (the last one of a continued answer), or the
       // stream gave up waiting: follow the send's generation from its start.
-      entry.stream = initialStream({ text: entry.baseText });
-      entry.shown = entry.baseText.length;
-      entry.endReported = false;
-      open(entry, { generationId });
+      restartAt(entry, generationId);
     }
     persist(entry);
     schedule(entry);
+  }
+
+  /** Follows `generationId` from its start, over what the answer said before it. */
+  function restartAt(entry: Entry, generationId: string) {
+    entry.stream = initialStream({ text: entry.baseText });
+    entry.shown = entry.baseText.length;
+    entry.endReported = false;
+    open(entry, { generationId });
   }
 
   window.addEventListener("pagehide", () => {
