@@ -4,7 +4,7 @@ import { skipBrowserTests } from "./helpers/browser.ts";
 import { composer, newChatVisitor, useChatApp } from "./helpers/chat.ts";
 
 /** The budget for the JavaScript the first page (/) loads, gzipped. */
-const BUDGET_KB = 250;
+const BUDGET_KB = 128;
 
 describe.skipIf(skipBrowserTests)("the first page's weight", () => {
   const app = useChatApp({ visitor: "none" });

@@ -6,6 +6,19 @@ const serverPaths = "^/(trpc|healthz|files|imports|auth|api)(?=[/?]|$)";
 
 export default defineConfig({
   plugins: [react()],
+  build: {
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          groups: [
+            // The first page sets Zod's global config (src/zodConfig.ts) and parses nothing:
+            // the config's two modules apart, so the rest of Zod loads with what uses it.
+            { name: "zod-config", test: /zod[\\/]v4[\\/]core[\\/](core|util)\.js$/ },
+          ],
+        },
+      },
+    },
+  },
   server: {
     proxy: {
       // A regex key, so an SPA route such as /authors is not sent to the server.

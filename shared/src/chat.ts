@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { FILE_LIMITS, FileRef, Sha256 } from "./files.ts";
+import { FILE_LIMITS } from "./file-types.ts";
+import { FileRef, Sha256 } from "./files.ts";
 import { ModelParameters } from "./models.ts";
 import { Text } from "./text.ts";
 import { ToolCallEvent, ToolResultEvent, ToolRounds, ToolSelection } from "./tools.ts";

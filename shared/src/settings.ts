@@ -32,18 +32,6 @@ export const Settings = z.strictObject({
 });
 export type Settings = z.infer<typeof Settings>;
 
-export const DEFAULT_SETTINGS: Settings = {
-  defaultModel: null,
-  systemPrompt: "",
-  modelParameters: {},
-  theme: "system",
-  sendKey: "enter",
-  streamingSmoothing: true,
-  showReasoning: true,
-  wrapCode: false,
-  tools: [],
-};
-
 /** Only the fields to change; each given field replaces the stored one whole. */
 export const SettingsUpdateInput = Settings.partial();
 export type SettingsUpdateInput = z.infer<typeof SettingsUpdateInput>;

@@ -1,4 +1,4 @@
-import { FileError, FileRef } from "@parley/shared";
+import type { FileRef } from "@parley/shared";
 
 /** Where uploads go and downloads come from (same origin; Vite proxies /files in dev). */
 export const FILES_URL = "/files";
@@ -35,7 +35,8 @@ export function uploadFile(
     request.upload.addEventListener("progress", (event) => {
       if (event.lengthComputable) options.onProgress?.(event.loaded / event.total);
     });
-    request.addEventListener("load", () => {
+    request.addEventListener("load", async () => {
+      const { FileError, FileRef } = await import("@parley/shared");
       const body = parseJson(request.responseText);
       if (request.status === 200) {
         const saved = FileRef.safeParse(body);
