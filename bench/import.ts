@@ -4,12 +4,12 @@
 //
 //   pnpm bench import [--database pglite|postgres] [--conversations 10000] [--format zip|json]
 //
-// One process: a real Parley (buildApp on a fresh in-memory PGlite, or a schema in
-// TEST_DATABASE_URL's PostgreSQL) on a free port. The file is generated to disk first and sent
-// from disk (a file-backed Blob), so the client holds little; RSS is sampled every 50 ms from
-// just before the upload to the report. With PGlite the database lives in this process too, so
-// its own growth (the imported rows and their indexes) is part of the figure; with PostgreSQL it
-// is not.
+// One process: a real Parley (buildApp on a fresh PGlite in a temporary directory on disk, as
+// the server keeps it, or a schema in TEST_DATABASE_URL's PostgreSQL) on a free port. The file
+// is generated to disk first and sent from disk (a file-backed Blob), so the client holds
+// little; RSS is sampled every 50 ms from just before the upload to the report. With PGlite the
+// database engine runs in this process too (its worker thread), so its caches are part of the
+// figure; with PostgreSQL they are not.
 
 import { createReadStream, createWriteStream, mkdirSync, openAsBlob, writeFileSync } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
@@ -173,7 +173,11 @@ async function main(options: Options) {
     console.error(`[bench ${((now() - startedAt) / 1000).toFixed(1).padStart(5)} s] ${message}`);
 
   const directory = await mkdtemp(join(tmpdir(), "parley-bench-import-"));
-  const database = await createTestDatabase(options.database);
+  // On disk, as Parley keeps its PGlite by default: in memory the database itself, every row
+  // imported, would be counted as the import's memory.
+  const database = await createTestDatabase(options.database, {
+    pgliteDir: join(directory, "pglite"),
+  });
   const json = join(directory, "conversations.json");
   await writeConversations(json, options.conversations, options.turns);
   let upload = json;

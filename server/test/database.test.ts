@@ -126,4 +126,17 @@ describe("PGlite in its worker thread", () => {
     expect(longestGap).toBeLessThan(duration / 3);
     expect(during.length - 2).toBeGreaterThan(duration / 10 / 3);
   });
+
+  it("keeps nothing of what it answers: 400 answers of 1 MB leave memory about where it was", async () => {
+    const read = () =>
+      database.db.$queryRaw<{ line: string }[]>`
+        SELECT repeat('x', 1000) AS line FROM generate_series(1, 1000)`;
+    for (let i = 0; i < 20; i++) await read();
+    const before = process.memoryUsage().rss;
+    for (let i = 0; i < 400; i++) expect((await read()).length).toBe(1000);
+    const grown = (process.memoryUsage().rss - before) / 2 ** 20;
+    // Were the answers kept (PGlite's execProtocolRaw keeps each one, parsed), this would be
+    // about 500 MB.
+    expect(grown).toBeLessThan(200);
+  });
 });

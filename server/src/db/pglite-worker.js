@@ -7,6 +7,11 @@
 // socket is closed under whatever query comes next). This relay hands PGlite one whole message
 // at a time, in order, and writes back what it answers; PGlite itself speaks the protocol,
 // errors included.
+//
+// Answers come from execProtocolRawStream, not execProtocolRaw: PGlite 0.5's execProtocolRaw
+// also parses every answer into JavaScript messages and keeps them (until a call through
+// execProtocol, which this relay never makes), so each row ever read stayed in memory and a
+// 1 MB answer took ten times as long (7.0 ms against 0.6, in a loop of 300).
 import { readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { parentPort, workerData } from "node:worker_threads";
@@ -89,8 +94,12 @@ function serve(socket) {
     if (message.kind === "cancel") return void socket.end();
     // Terminate ('X'): the client is done.
     if (message.kind === "message" && message.bytes[0] === 0x58) return void socket.end();
-    const answer = await db.execProtocolRaw(message.bytes);
-    if (answer.length > 0 && !closed) socket.write(answer);
+    const answer = [];
+    await db.execProtocolRawStream(message.bytes, {
+      // A view into PGlite's memory, reused for the next chunk: copied.
+      onRawData: (chunk) => answer.push(Buffer.from(chunk)),
+    });
+    if (answer.length > 0 && !closed) socket.write(Buffer.concat(answer));
   }
 }
 

@@ -67,16 +67,22 @@ export function testDatabaseKinds(): DatabaseKind[] {
 }
 
 /**
- * A fresh, migrated database, opened as the server opens one (openDatabase): an in-memory
- * PGlite in its worker thread, or a new schema in the PostgreSQL under test.
+ * A fresh, migrated database, opened as the server opens one (openDatabase): a PGlite in its
+ * worker thread (in memory unless given a directory), or a new schema in the PostgreSQL under test.
  */
 export async function createTestDatabase(
   kind: DatabaseKind,
-  options: Pick<AdapterOptions, "onStatement"> = {},
+  {
+    pgliteDir = "memory://",
+    ...options
+  }: Pick<AdapterOptions, "onStatement"> & {
+    /** PGlite's data directory, for a database on disk as the server keeps one. */
+    pgliteDir?: string;
+  } = {},
 ): Promise<TestDatabase> {
   if (kind === "pglite") {
     const db = await openDatabase(
-      { kind, dir: "memory://" },
+      { kind, dir: pgliteDir },
       { ...options, pgliteDump: await migratedPGliteDump() },
     );
     return { kind, db, close: () => db.$disconnect() };
