@@ -28,8 +28,9 @@ export const wireTransformer = {
   },
 };
 
-/** A key in a superjson path: dots and backslashes escaped. */
-const escapeKey = (key: string) => key.replace(/\\/g, "\\\\").replace(/\./g, "\\.");
+/** A key in a superjson path: dots and backslashes escaped (most keys have neither). */
+const escapeKey = (key: string) =>
+  key.includes(".") || key.includes("\\") ? key.replace(/\\/g, "\\\\").replace(/\./g, "\\.") : key;
 
 type SuperJsonResult = ReturnType<typeof superjson.serialize>;
 
