@@ -35,18 +35,29 @@ export function uploadFile(
     request.upload.addEventListener("progress", (event) => {
       if (event.lengthComputable) options.onProgress?.(event.loaded / event.total);
     });
-    request.addEventListener("load", async () => {
-      const { FileError, FileRef } = await import("@parley/shared");
-      const body = parseJson(request.responseText);
-      if (request.status === 200) {
-        const saved = FileRef.safeParse(body);
-        if (saved.success) return resolve(saved.data);
-      }
-      const refused = FileError.safeParse(body);
-      const message = refused.success
-        ? refused.data.message
-        : `Uploading "${file.name}" failed (HTTP ${request.status}).`;
-      reject(new UploadFailed(message, request.status));
+    request.addEventListener("load", () => {
+      // The schemas load with the first upload, not with the first page.
+      import("@parley/shared").then(
+        ({ FileError, FileRef }) => {
+          const body = parseJson(request.responseText);
+          if (request.status === 200) {
+            const saved = FileRef.safeParse(body);
+            if (saved.success) return resolve(saved.data);
+          }
+          const refused = FileError.safeParse(body);
+          const message = refused.success
+            ? refused.data.message
+            : `Uploading "${file.name}" failed (HTTP ${request.status}).`;
+          reject(new UploadFailed(message, request.status));
+        },
+        () =>
+          reject(
+            new UploadFailed(
+              `Uploading "${file.name}" could not be confirmed: part of the app failed to load (reload the page).`,
+              request.status,
+            ),
+          ),
+      );
     });
     request.addEventListener("error", () =>
       reject(
