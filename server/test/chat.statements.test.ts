@@ -66,7 +66,10 @@ describe.each(testDatabaseKinds())("the statements of a send on %s", (database) 
     // Titled already, so no title is saved meanwhile: only the send's own statements count.
     await client.conversations.update.mutate({ id: conversationId, title: "Counted" });
 
-    const first = await sendCounted(client, conversationId, "[[mock tokens=30 delay=2]] Count me");
+    // Tokens 40 ms apart: the next statement (a checkpoint, or the final save) comes about a
+    // second after the first token, so a client slow to read it on a loaded machine still counts
+    // only what came before (at 2 ms apart a CI run once counted the final save too).
+    const first = await sendCounted(client, conversationId, "[[mock tokens=30 delay=40]] Count me");
     console.info(
       `${database}: new guest + conversation ${created.statements.length} statements; send to first token ${first.beforeFirstToken.length}; send to the end of a 30-token answer ${first.whole.length}`,
     );
@@ -92,7 +95,7 @@ describe.each(testDatabaseKinds())("the statements of a send on %s", (database) 
     await client.messages.send.mutate({
       conversationId,
       parentId: last,
-      content: "[[mock tokens=10]] And again",
+      content: "[[mock tokens=10 delay=40]] And again",
       assistantMessageId: messageId,
     });
     await streaming;
