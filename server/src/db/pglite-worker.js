@@ -99,7 +99,10 @@ function serve(socket) {
       // A view into PGlite's memory, reused for the next chunk: copied.
       onRawData: (chunk) => answer.push(Buffer.from(chunk)),
     });
-    if (answer.length > 0 && !closed) socket.write(Buffer.concat(answer));
+    // Most answers are one chunk, already a copy: joined only when there are several.
+    if (answer.length > 0 && !closed) {
+      socket.write(answer.length === 1 ? answer[0] : Buffer.concat(answer));
+    }
   }
 }
 
