@@ -203,7 +203,7 @@ describe.each(implementations)("the %s generation bus", (_name, create) => {
   it("lists an owner's running generations, and tells watchers of each change", async () => {
     buses = await create({ ttlMs: 60_000 });
     const controller = new AbortController();
-    const changes = buses.there.changes("owner-r", controller.signal)[Symbol.asyncIterator]();
+    const changes = buses.there.changes("owner-r", controller.signal);
     const first = newInfo({ ownerId: "owner-r" });
     const second = newInfo({ ownerId: "owner-r" });
     const someoneElse = newInfo({ ownerId: "owner-s" });
@@ -217,6 +217,21 @@ describe.each(implementations)("the %s generation bus", (_name, create) => {
     expect(await buses.there.running("owner-r")).toEqual([second]);
     expect(await buses.there.running("owner-s")).toEqual([someoneElse]);
     controller.abort();
+  });
+
+  it("tells of a change made between asking for changes and the first read", async () => {
+    buses = await create({ ttlMs: 60_000 });
+    const controller = new AbortController();
+    // As generations.active does: ask for changes, read the list, and only then wait.
+    const changes = buses.there.changes("owner-w", controller.signal);
+    expect(await buses.there.running("owner-w")).toEqual([]);
+    const info = newInfo({ ownerId: "owner-w" });
+    await buses.here.begin(info);
+    await tick(50);
+    const next = await Promise.race([changes.next(), tick(2_000).then(() => "missed")]);
+    expect(next).toEqual({ done: false, value: undefined });
+    controller.abort();
+    expect(await changes.next()).toEqual({ done: true, value: undefined });
   });
 
   it("says which messages are being written, and stops saying it at the end", async () => {

@@ -55,8 +55,11 @@ export interface GenerationBus {
   follow(generationId: string, fromSeq: number, signal: AbortSignal): AsyncIterable<LoggedEvent[]>;
   /** The owner's running generations, oldest first. */
   running(ownerId: string): Promise<GenerationInfo[]>;
-  /** Yields after each change to the owner's running generations, until `signal` aborts. */
-  changes(ownerId: string, signal: AbortSignal): AsyncIterable<void>;
+  /**
+   * Yields after each change to the owner's running generations, until `signal` aborts; changes
+   * count from the call on, so one between the call and the first read is not missed.
+   */
+  changes(ownerId: string, signal: AbortSignal): AsyncIterableIterator<void>;
   /** One of `messageIds` that a generation is writing right now, if any. */
   writing(messageIds: readonly string[]): Promise<string | undefined>;
   /** Asks the instance running a generation to stop it. */

@@ -8,6 +8,7 @@ import {
   type LoggedEvent,
   MAX_LOG_AGE_MS,
 } from "./index.ts";
+import { OwnerWatchers } from "./owner-watchers.ts";
 
 interface Log {
   info: GenerationInfo;
@@ -70,8 +71,7 @@ export function createMemoryBus(options: { ttlMs?: number } = {}): GenerationBus
   /** Running generations by owner, in start order. */
   const runningByOwner = new Map<string, Map<string, GenerationInfo>>();
   const writingMessages = new Set<string>();
-  /** Per owner, the watchers of its running generations, told of every change. */
-  const ownerWatchers = new Map<string, Set<() => void>>();
+  const ownerWatchers = new OwnerWatchers();
   const messageWaiters = new Waiters<GenerationInfo>();
   const stopListeners: ((generationId: string) => void)[] = [];
 
@@ -106,7 +106,7 @@ export function createMemoryBus(options: { ttlMs?: number } = {}): GenerationBus
   }
 
   function tellOwner(ownerId: string) {
-    for (const watcher of ownerWatchers.get(ownerId) ?? []) watcher();
+    ownerWatchers.tell(ownerId);
   }
 
   function existing(generationId: string): Log {
@@ -190,37 +190,8 @@ export function createMemoryBus(options: { ttlMs?: number } = {}): GenerationBus
       return [...(runningByOwner.get(ownerId)?.values() ?? [])];
     },
 
-    async *changes(ownerId, signal) {
-      // Registered for the whole loop, so a change while the reader is busy is not missed.
-      let changed = false;
-      let wake: (() => void) | undefined;
-      const watcher = () => {
-        changed = true;
-        wake?.();
-      };
-      const watchers = ownerWatchers.get(ownerId) ?? new Set();
-      ownerWatchers.set(ownerId, watchers);
-      watchers.add(watcher);
-      try {
-        while (!signal.aborted) {
-          if (changed) {
-            changed = false;
-            yield;
-            continue;
-          }
-          await until<void>((resolve) => {
-            wake = () => resolve();
-            return () => {
-              wake = undefined;
-            };
-          }, signal);
-        }
-      } finally {
-        watchers.delete(watcher);
-        if (watchers.size === 0 && ownerWatchers.get(ownerId) === watchers) {
-          ownerWatchers.delete(ownerId);
-        }
-      }
+    changes(ownerId, signal) {
+      return ownerWatchers.watch(ownerId, signal);
     },
 
     async writing(messageIds) {
@@ -244,7 +215,7 @@ export function createMemoryBus(options: { ttlMs?: number } = {}): GenerationBus
       byMessage.clear();
       runningByOwner.clear();
       writingMessages.clear();
-      for (const watchers of ownerWatchers.values()) for (const watcher of watchers) watcher();
+      ownerWatchers.close();
       messageWaiters.clear();
       stopListeners.length = 0;
     },

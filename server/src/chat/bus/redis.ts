@@ -31,6 +31,7 @@ import {
   MAX_LOG_AGE_MS,
 } from "./index.ts";
 import { createMemoryBus } from "./memory.ts";
+import { OwnerWatchers } from "./owner-watchers.ts";
 
 /** Entries kept per stream at most: a 5,000-token answer in single-event batches fits. */
 const STREAM_MAX_ENTRIES = 20_000;
@@ -118,7 +119,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
 
   /** This instance's own generations, with their subscribers here. */
   const local = createMemoryBus({ ttlMs });
-  const ownerWatchers = new Map<string, Set<() => void>>();
+  const ownerWatchers = new OwnerWatchers();
   const messageWaiters = new Map<string, Set<() => void>>();
   const stopListeners: ((generationId: string) => void)[] = [];
   const channelListeners = new Map<string, ((message: string) => void)[]>();
@@ -140,9 +141,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
   await subscribe("stop", (generationId) => {
     for (const listener of stopListeners) listener(generationId);
   });
-  await subscribe("running", (ownerId) => {
-    for (const watcher of ownerWatchers.get(ownerId) ?? []) watcher();
-  });
+  await subscribe("running", (ownerId) => ownerWatchers.tell(ownerId));
   await subscribe("begun", (messageId) => {
     for (const waiter of messageWaiters.get(messageId) ?? []) waiter();
   });
@@ -559,35 +558,8 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
 
     running,
 
-    async *changes(ownerId, signal) {
-      let changed = false;
-      let wake: (() => void) | undefined;
-      const watcher = () => {
-        changed = true;
-        wake?.();
-      };
-      const watchers = ownerWatchers.get(ownerId) ?? new Set();
-      ownerWatchers.set(ownerId, watchers);
-      watchers.add(watcher);
-      try {
-        while (!signal.aborted && !closed) {
-          if (changed) {
-            changed = false;
-            yield;
-            continue;
-          }
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            signal.addEventListener("abort", () => resolve(), { once: true });
-          });
-          wake = undefined;
-        }
-      } finally {
-        watchers.delete(watcher);
-        if (watchers.size === 0 && ownerWatchers.get(ownerId) === watchers) {
-          ownerWatchers.delete(ownerId);
-        }
-      }
+    changes(ownerId, signal) {
+      return ownerWatchers.watch(ownerId, signal);
     },
 
     async writing(messageIds) {
@@ -626,7 +598,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
       for (const remote of remotes.values()) end(remote);
       remotes.clear();
       reading.connection?.disconnect();
-      for (const watchers of ownerWatchers.values()) for (const watcher of watchers) watcher();
+      ownerWatchers.close();
       subscriber.disconnect();
       await local.close();
     },

@@ -73,7 +73,8 @@ export function createGenerationReader(deps: {
 
     /** The owner's running generations now, then again after every change. */
     async *watchActive(ownerId: string, signal: AbortSignal): AsyncGenerator<ActiveGenerations> {
-      const changes = bus.changes(ownerId, signal)[Symbol.asyncIterator]();
+      // Watched before the first read, so a change right after it is not missed.
+      const changes = bus.changes(ownerId, signal);
       try {
         do {
           const generations = (await bus.running(ownerId)).map(
