@@ -254,7 +254,7 @@ export async function buildApp(deps: AppDeps) {
   );
 
   registerErrorHandler(app);
-  await registerSecurityHeaders(app, config.publicUrl);
+  registerSecurityHeaders(app, config.publicUrl);
   registerOriginCheck(app, config.publicUrl);
   registerTrpcBodyLimits(app, "/trpc");
   const createContext = createContextFactory(services);
