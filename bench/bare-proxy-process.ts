@@ -10,6 +10,7 @@ import type { ChatCompletionCreateParamsStreaming } from "openai/resources/chat/
 import type { ResponseCreateParamsStreaming } from "openai/resources/responses/responses";
 import { serveParent } from "./ipc.ts";
 import { createProbe } from "./probe.ts";
+import { createProfiler } from "./profiler.ts";
 
 export interface ProxyHello {
   url: string;
@@ -69,12 +70,17 @@ await serveParent(async () => {
   const address = app.server.address();
   if (!address || typeof address === "string") throw new Error("the proxy has no TCP address");
   const probe = createProbe();
+  const profiler = createProfiler();
   return {
     hello: { url: `http://127.0.0.1:${address.port}` } satisfies ProxyHello,
     handlers: {
       "stats-start": () => probe.start(),
       "stats-read": () => probe.read(),
+      ...profiler.handlers,
     },
-    close: () => app.close(),
+    close: async () => {
+      profiler.close();
+      await app.close();
+    },
   };
 });

@@ -33,7 +33,7 @@ export interface BenchOptions {
   maxSeconds: number;
   /** Where the JSON results go (a dated copy is written beside it). */
   out: string;
-  /** Write V8 CPU profiles of Parley's first measured round per level next to the results. */
+  /** Write V8 CPU profiles of Parley's and the proxy's first measured round per level next to the results. */
   profile: boolean;
   /** Count Parley's database operations (a Prisma extension around every query). */
   countQueries: boolean;
@@ -73,7 +73,7 @@ const FLAGS = {
 
 const SWITCHES = {
   redis: { env: "BENCH_REDIS", help: "the instances share REDIS_URL (or TEST_REDIS_URL)" },
-  profile: { env: "BENCH_PROFILE", help: "CPU profiles of Parley" },
+  profile: { env: "BENCH_PROFILE", help: "CPU profiles of Parley and the bare proxy" },
   "count-queries": { env: "BENCH_COUNT_QUERIES", help: "count Parley's database operations" },
 } as const;
 

@@ -7,8 +7,6 @@
 // (BENCH_COUNT_QUERIES=1: the counting wraps every query, so it is off by default) and a CPU
 // profile of a phase.
 
-import { writeFileSync } from "node:fs";
-import { Session } from "node:inspector/promises";
 import { buildApp } from "../server/src/app.ts";
 import { parseConfig } from "../server/src/config.ts";
 import type { Db } from "../server/src/db/client.ts";
@@ -18,6 +16,7 @@ import { openSchema } from "./database.ts";
 import { serveParent } from "./ipc.ts";
 import { modelsSetting } from "./models.ts";
 import { createProbe } from "./probe.ts";
+import { createProfiler } from "./profiler.ts";
 
 export interface ParleyHello {
   url: string;
@@ -138,8 +137,7 @@ await serveParent(async () => {
   const address = app.server.address();
   if (!address || typeof address === "string") throw new Error("Parley has no TCP address");
   const probe = createProbe();
-  const inspector = new Session();
-  inspector.connect();
+  const profiler = createProfiler();
   const url = `http://127.0.0.1:${address.port}`;
   const apiToken = await accountToken(url);
   return {
@@ -167,18 +165,10 @@ await serveParent(async () => {
         fetchFailures.clear();
         return found;
       },
-      "profile-start": async () => {
-        await inspector.post("Profiler.enable");
-        await inspector.post("Profiler.start");
-      },
-      /** Stops profiling and writes the V8 CPU profile (Chrome DevTools format) to `file`. */
-      "profile-stop": async (file) => {
-        const { profile } = await inspector.post("Profiler.stop");
-        writeFileSync(String(file), JSON.stringify(profile));
-      },
+      ...profiler.handlers,
     },
     async close() {
-      inspector.disconnect();
+      profiler.close();
       await app.close();
       await database.close();
     },

@@ -99,15 +99,18 @@ async function main(options: BenchOptions) {
         read: parleyReader(parley.hello.url, options.subscribe),
         servers: [parley],
       });
-      // The raw route once, on the first database: it stores nothing, so one is enough.
-      if (database === options.databases[0]) {
-        targets.push({
-          name: "parley /api/chat-openai",
-          kind: "chat-api",
-          read: chatApiReader(parley.hello.url, parley.hello.apiToken),
-          servers: [parley],
-        });
-      }
+    }
+    // The raw route in a Parley of its own (in-memory PGlite: the route stores nothing). In the
+    // process of a "parley" target, it always ran right after that target's batch (the order
+    // rotates, the neighbours do not) and measured the final saves and titles of its 100 answers.
+    if (options.databases.length > 0) {
+      const own = stopLater(await child<ParleyHello>("./parley-process.ts", parleyEnv));
+      targets.push({
+        name: "parley /api/chat-openai",
+        kind: "chat-api",
+        read: chatApiReader(own.hello.url, own.hello.apiToken),
+        servers: [own],
+      });
     }
     if (options.instances > 0) {
       const viaProxy: Nginx = stopLater(await startNginx({ servers: [hostPort(proxy.hello.url)] }));
@@ -206,13 +209,15 @@ async function main(options: BenchOptions) {
           const t = (round + k) % targets.length;
           const target = targets[t] as Target;
           const mine = acc[t] as (typeof acc)[number];
-          const profiling = options.profile && target.kind === "parley" && round === 0;
+          const profiling = options.profile && target.kind !== "direct" && round === 0;
           probe.start();
           await Promise.all(
             [upstream, ...target.servers].map((process) => process.call("stats-start")),
           );
           if (profiling) mkdirSync(profiles, { recursive: true });
-          if (profiling) await parleyCall(target, "profile-start");
+          if (profiling) {
+            await Promise.all(target.servers.map((server) => server.call("profile-start")));
+          }
           mine.samples.push(...(await batch(target, api, level)));
           mine.client = addStats(mine.client, probe.read());
           mine.upstream = addStats(mine.upstream, await upstream.call<ProcessStats>("stats-read"));
