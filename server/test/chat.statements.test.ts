@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabaseKinds } from "./helpers/database.ts";
+import { CookieJar, createClient } from "./helpers/server.ts";
 import { type ChatServer, type Client, readStream, startChatServer } from "./helpers/session.ts";
 
 /** Statements before the first token of an answer: one read, one write. */
@@ -100,6 +101,40 @@ describe.each(testDatabaseKinds())("the statements of a send on %s", (database) 
     });
     await streaming;
     expect(atFirstToken).toBe(SEND_BUDGET);
+  });
+
+  it("reads a token or a session once for a burst of requests that find it uncached", async () => {
+    const email = `burst-${randomUUID()}@example.com`;
+    const password = "a long enough password";
+    const person = createClient(server.url, { jar: new CookieJar() });
+    await person.auth.signUp.mutate({ email, password });
+    const { secret } = await person.tokens.create.mutate({ name: "burst" });
+    // Ten separate HTTP requests at once (the client would batch them into one).
+    const burst = (headers: Record<string, string>) =>
+      counted(() =>
+        Promise.all(
+          Array.from({ length: 10 }, async () => {
+            const response = await fetch(`${server.url}/trpc/auth.me`, { headers });
+            const body = (await response.json()) as {
+              result: { data: { json: { user: { email: string } | null } } };
+            };
+            return body.result.data.json.user?.email;
+          }),
+        ),
+      );
+    const reads = (statements: string[], table: string) =>
+      statements.filter((sql) => new RegExp(`^\\s*SELECT[\\s\\S]*"${table}"`).test(sql));
+
+    const byToken = await burst({ authorization: `Bearer ${secret}` });
+    expect(byToken.result).toEqual(Array(10).fill(email));
+    expect(reads(byToken.statements, "ApiToken")).toHaveLength(1);
+
+    // A new session (signing in again), not yet cached.
+    const jar = new CookieJar();
+    await createClient(server.url, { jar }).auth.signIn.mutate({ email, password });
+    const bySession = await burst({ cookie: jar.header() });
+    expect(bySession.result).toEqual(Array(10).fill(email));
+    expect(reads(bySession.statements, "Session")).toHaveLength(1);
   });
 
   it("opens an answer's stream without a statement", async () => {

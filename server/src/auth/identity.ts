@@ -115,8 +115,11 @@ export function createIdentityService(deps: {
         const key = bearer ? `token:${sha256(bearer)}` : "";
         let user = callers.get(key)?.user;
         if (!user && bearer) {
-          const found = await tokens.authenticate(bearer);
-          if (found) callers.set(key, found);
+          const found = await callers.once(key, async () => {
+            const read = await tokens.authenticate(bearer);
+            if (read) callers.set(key, read);
+            return read;
+          });
           user = found?.user;
         }
         if (!user) {
@@ -133,7 +136,7 @@ export function createIdentityService(deps: {
         const caller: Caller = { user: toCaller(cached.user), sessionId, via: "cookie" };
         return { caller };
       }
-      const { session, user } = await auth.validateSession(sessionId);
+      const { session, user } = await callers.once(key, () => auth.validateSession(sessionId));
       if (!session || !user) {
         const cleared = auth.createBlankSessionCookie().serialize();
         return { caller: { user: null, sessionId: null, via: null } as Caller, setCookie: cleared };

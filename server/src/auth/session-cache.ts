@@ -22,6 +22,8 @@ export function createCallerCache(options: { ttlMs?: number; now?: () => number 
   const now = options.now ?? Date.now;
   /** By key (the sha256 of a cookie or token secret), oldest first. */
   const entries = new Map<string, CachedCaller & { until: number }>();
+  /** Database reads in flight, by key, for `once`. */
+  const reading = new Map<string, Promise<unknown>>();
   const listeners: ((forget: Forget) => void)[] = [];
 
   function drop(matches: (entry: CachedCaller) => boolean) {
@@ -30,6 +32,8 @@ export function createCallerCache(options: { ttlMs?: number; now?: () => number 
 
   /** Forgets here only (what a listener applies when another instance forgot something). */
   function apply(forget: Forget) {
+    // A read begun before the forget may have seen what is now gone: later callers read again.
+    reading.clear();
     if ("session" in forget) drop((entry) => entry.rowId === forget.session);
     else if ("token" in forget) drop((entry) => entry.rowId === forget.token);
     else drop((entry) => entry.user.id === forget.user);
@@ -53,6 +57,20 @@ export function createCallerCache(options: { ttlMs?: number; now?: () => number 
         const oldest = entries.keys().next().value;
         if (oldest !== undefined) entries.delete(oldest);
       }
+    },
+    /**
+     * Runs `read` for `key`, or joins the one already running for it: a burst of requests with
+     * one cookie or token that is not cached (a script's parallel calls, a page's first queries)
+     * reads the database once, not once per request.
+     */
+    once<T>(key: string, read: () => Promise<T>): Promise<T> {
+      const running = reading.get(key);
+      if (running) return running as Promise<T>;
+      const started = read().finally(() => {
+        if (reading.get(key) === started) reading.delete(key);
+      });
+      reading.set(key, started);
+      return started;
     },
     /** Forgets everything about a session, a token or a user, here and (through listeners) elsewhere. */
     forget(forget: Forget) {
