@@ -15,7 +15,7 @@ import { now } from "./clock.ts";
 import { openSchema } from "./database.ts";
 import { serveParent } from "./ipc.ts";
 import { modelsSetting } from "./models.ts";
-import { createProbe } from "./probe.ts";
+import { createProbe, settle } from "./probe.ts";
 import { createProfiler } from "./profiler.ts";
 
 export interface ParleyHello {
@@ -148,6 +148,7 @@ await serveParent(async () => {
         operations.clear();
       },
       "stats-read": () => probe.read(),
+      settle: () => settle(),
       "db-stats": (): DatabaseStats => {
         const byOperation: DatabaseStats["byOperation"] = {};
         let count = 0;

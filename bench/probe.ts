@@ -58,3 +58,23 @@ export function addStats(a: ProcessStats | undefined, b: ProcessStats): ProcessS
     rssMb: Math.max(a.rssMb, b.rssMb),
   };
 }
+
+/**
+ * Resolves once this process (every thread) has used under `maxShare` of one core for `windowMs`
+ * in a row, or after `timeoutMs`: what a batch left behind (final saves, titles, garbage) is done
+ * before the next target's batch is timed.
+ */
+export async function settle({
+  windowMs = 100,
+  maxShare = 0.05,
+  timeoutMs = 10_000,
+} = {}): Promise<number> {
+  const started = now();
+  for (;;) {
+    const before = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const used = process.cpuUsage(before);
+    const share = (used.user + used.system) / 1000 / windowMs;
+    if (share < maxShare || now() - started > timeoutMs) return now() - started;
+  }
+}

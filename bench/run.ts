@@ -183,6 +183,9 @@ async function main(options: BenchOptions) {
     await upstream.call("counts");
     log(`warm-up done: ${options.warmup} concurrent streams per target and API`);
 
+    const parleys = [
+      ...new Set(targets.filter((t) => t.kind !== "proxy").flatMap((t) => t.servers)),
+    ];
     const probe = createProbe();
     const profiles = join(dirname(options.out), "profiles");
     const profileFiles: string[] = [];
@@ -210,6 +213,8 @@ async function main(options: BenchOptions) {
           const target = targets[t] as Target;
           const mine = acc[t] as (typeof acc)[number];
           const profiling = options.profile && target.kind !== "direct" && round === 0;
+          // Every Parley quiet first: a batch's saves and titles run on after its last token.
+          await Promise.all(parleys.map((parley) => parley.call("settle")));
           probe.start();
           await Promise.all(
             [upstream, ...target.servers].map((process) => process.call("stats-start")),
