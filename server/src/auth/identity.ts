@@ -136,16 +136,23 @@ export function createIdentityService(deps: {
         const caller: Caller = { user: toCaller(cached.user), sessionId, via: "cookie" };
         return { caller };
       }
-      const { session, user } = await callers.once(key, () => auth.validateSession(sessionId));
+      // Read and remembered once for every request that is waiting for it, as for a token.
+      const { session, user } = await callers.once(key, async () => {
+        const validated = await auth.validateSession(sessionId);
+        if (validated.session && validated.user) {
+          const { id, email, name, guest } = validated.user;
+          callers.set(key, {
+            user: { id, email, name, guest },
+            expiresAt: validated.session.expiresAt,
+            rowId: key,
+          });
+        }
+        return validated;
+      });
       if (!session || !user) {
         const cleared = auth.createBlankSessionCookie().serialize();
         return { caller: { user: null, sessionId: null, via: null } as Caller, setCookie: cleared };
       }
-      callers.set(key, {
-        user: { id: user.id, email: user.email, name: user.name, guest: user.guest },
-        expiresAt: session.expiresAt,
-        rowId: key,
-      });
       const refreshed = session.fresh
         ? auth.createSessionCookie(session.id).serialize()
         : undefined;
