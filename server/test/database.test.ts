@@ -1,6 +1,8 @@
 // The database layer as the server opens it: PGlite in its worker thread and PostgreSQL, both
 // through @prisma/adapter-pg.
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PGLITE_PORT, startPGlite } from "../src/db/pglite.ts";
 import { createTestDatabase, type TestDatabase, testDatabaseKinds } from "./helpers/database.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -138,5 +140,65 @@ describe("PGlite in its worker thread", () => {
     // Were the answers kept (PGlite's execProtocolRaw keeps each one, parsed), this would be
     // about 500 MB.
     expect(grown).toBeLessThan(200);
+  });
+
+  it("serves several connections in turn; one inside a transaction holds the session until it ends or goes away", async () => {
+    const server = await startPGlite("memory://");
+    const connect = async () => {
+      const client = new pg.Client({
+        host: server.socketDir,
+        port: PGLITE_PORT,
+        user: "postgres",
+        database: "postgres",
+      });
+      await client.connect();
+      return client;
+    };
+    const count = async (client: pg.Client) =>
+      (await client.query<{ n: number }>("SELECT count(*)::int AS n FROM t")).rows[0]?.n;
+    const [a, b, c] = await Promise.all([connect(), connect(), connect()]);
+    try {
+      await a.query("CREATE TABLE t (n int)");
+      await a.query("BEGIN");
+      await a.query("INSERT INTO t VALUES ($1)", [1]);
+      // B waits while A's transaction is open; A's own statements go on meanwhile.
+      let answered = false;
+      const seenByB = count(b).then((n) => {
+        answered = true;
+        return n;
+      });
+      await sleep(100);
+      expect(answered).toBe(false);
+      expect(await count(a)).toBe(1);
+      await a.query("COMMIT");
+      expect(await seenByB).toBe(1);
+
+      // A connection that goes away inside a transaction: its writes are undone, others go on.
+      await c.query("BEGIN");
+      await c.query("INSERT INTO t VALUES (2)");
+      const afterC = count(b);
+      await c.end();
+      expect(await afterC).toBe(1);
+
+      // Statements in flight on both connections at once, each with its own answer; a failing
+      // one fails alone.
+      const numbers = Array.from({ length: 60 }, (_, i) => i);
+      const answers = await Promise.all(
+        numbers.map(async (i) => {
+          const client = i % 2 === 0 ? a : b;
+          if (i % 10 === 5) {
+            return client.query("SELECT * FROM missing").then(
+              () => "answered",
+              () => "failed",
+            );
+          }
+          return (await client.query<{ n: number }>("SELECT $1::int AS n", [i])).rows[0]?.n;
+        }),
+      );
+      expect(answers).toEqual(numbers.map((i) => (i % 10 === 5 ? "failed" : i)));
+    } finally {
+      await Promise.all([a.end(), b.end()]);
+      await server.close();
+    }
   });
 });

@@ -26,7 +26,7 @@ export interface AdapterOptions {
 /**
  * The driver adapter factory the server's Prisma client uses: `@prisma/adapter-pg` for both
  * databases. PGlite runs in a worker thread serving the PostgreSQL protocol (pglite.ts), so
- * its WebAssembly never blocks the event loop; it is one session, hence a pool of one client.
+ * its WebAssembly never blocks the event loop.
  */
 export function createAdapter(database: DatabaseConfig, options: AdapterOptions = {}) {
   const factory =
@@ -50,6 +50,9 @@ interface AdapterFactory {
   connect(): Promise<PgAdapter>;
 }
 
+/** Connections to PGlite's worker: enough to send a burst's statements in one go. */
+const PGLITE_CONNECTIONS = 8;
+
 function pgliteWorkerFactory(start: () => Promise<PGliteServer>): AdapterFactory {
   return {
     provider: "postgres",
@@ -61,8 +64,10 @@ function pgliteWorkerFactory(start: () => Promise<PGliteServer>): AdapterFactory
         port: PGLITE_PORT,
         user: "postgres",
         database: "postgres",
-        max: 1,
-        // Keep the one client: reconnecting costs a startup handshake for nothing.
+        // One session, but several statements in flight: the worker runs them in turn and
+        // their answers come back together (pglite-worker.js).
+        max: PGLITE_CONNECTIONS,
+        // Keep the clients: reconnecting costs a startup handshake for nothing.
         idleTimeoutMillis: 0,
       });
       const adapter = await pool.connect();
