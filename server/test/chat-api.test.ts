@@ -38,7 +38,7 @@ function lastRequest(mock: MockUpstream): MockRequestRecord {
 function comparable(events: unknown[]): unknown[] {
   return JSON.parse(
     JSON.stringify(events, (key, value) =>
-      ["id", "item_id", "created", "created_at"].includes(key) ? "*" : value,
+      ["id", "item_id", "created", "created_at", "completed_at"].includes(key) ? "*" : value,
     ),
   );
 }
