@@ -200,6 +200,7 @@ export async function buildApp(deps: AppDeps) {
     tools,
     options: chatOptions,
     observer,
+    log: app.log,
   });
   // Running answers are stopped and saved (interrupted) before the database closes.
   app.addHook("onClose", async () => {

@@ -1,9 +1,10 @@
-// The checkpoint of an answer being written: saved at most once a second while tokens arrive,
-// so a crash loses a second at most and a fast stream costs one write a second, not one a
-// token; stopped before the final save, which never races a checkpoint.
+// The checkpoints of the answers being written: saved at most once a second while tokens
+// arrive, so a crash loses a second at most and a fast stream costs one write a second, not one
+// a token; the answers of every generation changed meanwhile go in that one write; stopped
+// before the final save, which never races a checkpoint.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createCheckpoint } from "../src/chat/generations/checkpoint.ts";
+import { createCheckpointWriter } from "../src/chat/generations/checkpoint.ts";
 
 const INTERVAL = 1_000;
 
@@ -14,13 +15,20 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** A checkpoint whose writes are recorded (start and end times) and take `writeMs`. */
-function recorded(writeMs = 0, fail = false) {
-  const writes: { start: number; end?: number }[] = [];
+interface Write {
+  start: number;
+  end?: number;
+  /** What was written: message id → answer. */
+  answers: Map<string, string>;
+}
+
+/** A writer whose writes are recorded (start and end times, answers) and take `writeMs`. */
+function recordedWriter(writeMs = 0, fail = false) {
+  const writes: Write[] = [];
   const errors: unknown[] = [];
-  const checkpoint = createCheckpoint(
-    async () => {
-      const write: { start: number; end?: number } = { start: Date.now() };
+  const writer = createCheckpointWriter<string>(
+    async (answers) => {
+      const write: Write = { start: Date.now(), answers: new Map(answers) };
       writes.push(write);
       if (writeMs > 0) await new Promise((resolve) => setTimeout(resolve, writeMs));
       write.end = Date.now();
@@ -30,7 +38,13 @@ function recorded(writeMs = 0, fail = false) {
     (error) => errors.push(error),
     () => Date.now(),
   );
-  return { checkpoint, writes, errors };
+  return { writer, writes, errors };
+}
+
+/** One answer's checkpoint, alone on its writer. */
+function recorded(writeMs = 0, fail = false) {
+  const { writer, writes, errors } = recordedWriter(writeMs, fail);
+  return { checkpoint: writer.track("m1", () => "text"), writes, errors };
 }
 
 describe("the checkpoint of an answer being written", () => {
@@ -121,5 +135,49 @@ describe("the checkpoint of an answer being written", () => {
     expect(writes).toHaveLength(2);
     expect(errors).toHaveLength(2);
     await expect(checkpoint.stop()).resolves.toBeUndefined();
+  });
+});
+
+describe("the checkpoints of many answers at once", () => {
+  it("writes every answer changed since the last write in one write, as it is then", async () => {
+    const { writer, writes } = recordedWriter();
+    const texts = new Map<string, string>();
+    const checkpoints = ["a", "b", "c"].map((id) => {
+      texts.set(id, "");
+      return [id, writer.track(id, () => texts.get(id) ?? "")] as const;
+    });
+    const start = Date.now();
+    // A token for each answer every 10 ms for 2.5 s.
+    for (let t = 0; t < 2_500; t += 10) {
+      for (const [id, checkpoint] of checkpoints) {
+        texts.set(id, `${texts.get(id)}x`);
+        checkpoint.touch();
+      }
+      await vi.advanceTimersByTimeAsync(10);
+    }
+    expect(writes.map((w) => w.start - start)).toEqual([0, 1_000, 2_000]);
+    // Each write has all three, as they were when it started.
+    expect(writes.map((w) => [...w.answers.keys()])).toEqual([
+      ["a", "b", "c"],
+      ["a", "b", "c"],
+      ["a", "b", "c"],
+    ]);
+    expect(writes.map((w) => w.answers.get("b")?.length)).toEqual([1, 100, 200]);
+  });
+
+  it("leaves out answers that did not change, and stopped ones", async () => {
+    const { writer, writes } = recordedWriter();
+    const quiet = writer.track("quiet", () => "q");
+    const busy = writer.track("busy", () => "b");
+    const done = writer.track("done", () => "d");
+    quiet.touch();
+    busy.touch();
+    done.touch();
+    await vi.advanceTimersByTimeAsync(0);
+    busy.touch();
+    done.touch();
+    await done.stop();
+    await vi.advanceTimersByTimeAsync(INTERVAL);
+    expect(writes.map((w) => [...w.answers.keys()])).toEqual([["quiet", "busy", "done"], ["busy"]]);
   });
 });

@@ -153,4 +153,31 @@ describe.each(testDatabaseKinds())("the statements of a send on %s", (database) 
     expect(opened.result.events).toHaveLength(1);
     expect(opened.statements).toEqual([]);
   });
+  it("checkpoints every answer streaming at once in one statement a second, not one each", async () => {
+    const answers = 10;
+    const clients = Array.from({ length: answers }, () => server.newOwner());
+    const conversations = await Promise.all(
+      clients.map((client) => client.conversations.create.mutate({ model: "parley-demo" })),
+    );
+    const from = statements.length;
+    // Ten answers of 2 s each (100 tokens, 20 ms apart), all at once.
+    const streamed = await Promise.all(
+      clients.map(async (client, i) => {
+        const sent = await client.messages.send.mutate({
+          conversationId: conversations[i]?.conversationId ?? "",
+          content: "[[mock tokens=100 delay=20]] Checkpoint me",
+        });
+        return readStream(client, { generationId: sent.generationId });
+      }),
+    );
+    expect(streamed.map(({ events }) => events.at(-1)?.event.type)).toEqual(
+      Array(answers).fill("final"),
+    );
+    const checkpoints = statements
+      .slice(from)
+      .filter((sql) => /UPDATE "Message"/.test(sql) && !/"interrupted"/.test(sql));
+    // About one a second for all ten (one each would be 20 or more).
+    expect(checkpoints.length).toBeGreaterThanOrEqual(1);
+    expect(checkpoints.length).toBeLessThanOrEqual(5);
+  });
 });

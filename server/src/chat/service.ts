@@ -8,6 +8,7 @@ import type { Db } from "../db/client.ts";
 import { notFound } from "../errors.ts";
 import type { FileService } from "../files/service.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
+import { type Logger, silentLogger } from "../log.ts";
 import type { GenerationObserver } from "../metrics/index.ts";
 import type { ToolService } from "../tools/service.ts";
 import { adoptGuestChats } from "./adopt-guest.ts";
@@ -44,6 +45,8 @@ export function createChatService(deps: {
   options?: Partial<ChatOptions>;
   /** Told about each generation (metrics, provider health). */
   observer?: GenerationObserver;
+  /** For what belongs to no one request; silent when omitted. */
+  log?: Logger;
 }) {
   const options: ChatOptions = {
     ...DEFAULT_GENERATION_OPTIONS,
@@ -54,7 +57,13 @@ export function createChatService(deps: {
   const { db, models, files, tools } = deps;
   const { limits } = options;
   const bus = deps.bus ?? createMemoryBus({ ttlMs: options.logTtlMs });
-  const runner = createGenerationRunner({ db, bus, options, observer: deps.observer });
+  const runner = createGenerationRunner({
+    db,
+    bus,
+    options,
+    observer: deps.observer,
+    log: deps.log ?? silentLogger,
+  });
   const reader = createGenerationReader({ bus, observer: deps.observer });
   const settings = createSettingsService({ db, models });
   // Each service gets what it uses; shares and conversations reach each other through here.

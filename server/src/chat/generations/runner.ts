@@ -15,8 +15,8 @@ import type { ToolChoice } from "../../tools/choice.ts";
 import { runToolLoop } from "../../tools/loop.ts";
 import type { GenerationBus, GenerationInfo } from "../bus/index.ts";
 import { generateTitle } from "../titles.ts";
-import { createCheckpoint } from "./checkpoint.ts";
-import { saveCheckpoint, saveFinal, saveTitle } from "./saves.ts";
+import { createCheckpointWriter } from "./checkpoint.ts";
+import { type AnswerSoFar, saveCheckpoints, saveFinal, saveTitle } from "./saves.ts";
 
 export interface GenerationOptions {
   /** Silence from the upstream (before headers or between events) longer than this fails it. */
@@ -95,8 +95,16 @@ export function createGenerationRunner(deps: {
   options: GenerationOptions;
   /** Told when each generation starts and ends (metrics, provider health). */
   observer?: GenerationObserver;
+  /** For what belongs to no one request (a checkpoint saves many answers at once). */
+  log: Logger;
 }) {
   const { db, bus, options, observer } = deps;
+  /** Every answer this instance writes, checkpointed together. */
+  const checkpoints = createCheckpointWriter<AnswerSoFar>(
+    (answers) => saveCheckpoints(db, answers),
+    options.checkpointIntervalMs,
+    (error, count) => deps.log.warn({ err: error, answers: count }, "checkpoint failed"),
+  );
   /** The generations this instance runs. */
   const running = new Map<string, Running>();
 
@@ -157,11 +165,7 @@ export function createGenerationRunner(deps: {
               spec.log.warn({ err: error, generationId: id }, "saving the title failed"),
             );
 
-    const checkpoint = createCheckpoint(
-      () => saveCheckpoint(db, spec.messageId, { text, reasoning, toolRounds }),
-      options.checkpointIntervalMs,
-      (error) => spec.log.warn({ err: error, generationId: id }, "checkpoint failed"),
-    );
+    const checkpoint = checkpoints.track(spec.messageId, () => ({ text, reasoning, toolRounds }));
     let idle: NodeJS.Timeout | undefined;
     let lastHeard = performance.now();
     const resetIdle = () => {

@@ -1,5 +1,6 @@
-// What a generation writes to the database: each a single statement (no transaction around
-// it), so a checkpoint, a title or the final save is one round trip.
+// What generations write to the database: each a single statement (no transaction around it),
+// so the checkpoints of a moment (of every answer being written), a title or a final save is one
+// round trip.
 
 import type { GenerationEvent, TokenUsage, ToolRound } from "@parley/shared";
 import type { Db } from "../../db/client.ts";
@@ -9,18 +10,35 @@ export function sqlTimestamp(date: Date = new Date()): string {
   return date.toISOString();
 }
 
-/** The answer so far (the message may have been deleted meanwhile: then nothing happens). */
-export async function saveCheckpoint(
+/** An answer as a checkpoint saves it. */
+export interface AnswerSoFar {
+  text: string;
+  reasoning: string;
+  toolRounds: readonly ToolRound[];
+}
+
+/**
+ * The answers so far, by message id, in one statement (a message deleted meanwhile is left
+ * out: nothing happens to it).
+ */
+export async function saveCheckpoints(
   db: Db,
-  messageId: string,
-  answer: { text: string; reasoning: string; toolRounds: readonly ToolRound[] },
+  answers: ReadonlyMap<string, AnswerSoFar>,
 ): Promise<void> {
+  const ids = [...answers.keys()];
+  const all = [...answers.values()];
   await db.$executeRaw`
-    UPDATE "Message"
-    SET "content" = ${answer.text}, "reasoning" = ${answer.reasoning},
-        "toolRounds" = ${roundsJson(answer.toolRounds)}::jsonb,
+    UPDATE "Message" AS m
+    SET "content" = v."content", "reasoning" = v."reasoning",
+        "toolRounds" = v."toolRounds"::jsonb,
         "updatedAt" = ${sqlTimestamp()}::timestamp(3)
-    WHERE "id" = ${messageId}`;
+    FROM unnest(
+      ${ids}::text[],
+      ${all.map((answer) => answer.text)}::text[],
+      ${all.map((answer) => answer.reasoning)}::text[],
+      ${all.map((answer) => roundsJson(answer.toolRounds))}::text[]
+    ) AS v("id", "content", "reasoning", "toolRounds")
+    WHERE m."id" = v."id"`;
 }
 
 /** Tool rounds as stored: null for none (most answers). */
