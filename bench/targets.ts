@@ -299,12 +299,19 @@ async function sendAndSubscribe(
   const send = { ...input, mode: "new" };
   if (when === "with-send") {
     const messageId = randomUUID();
-    const [events, sent] = await Promise.all([
-      subscribe(session, "generations.stream", { messageId }, signal),
+    const open = () => subscribe(session, "generations.stream", { messageId }, signal);
+    const post = () =>
       mutation(session, "messages.send", { ...send, assistantMessageId: messageId }, signal).then(
         () => now(),
-      ),
-    ]);
+      );
+    // In either order, at random: always the same order would have a round-robin load balancer
+    // send every stream's send to one instance and its subscription to the other, which no
+    // crowd of independent users does.
+    if (Math.random() < 0.5) {
+      const [events, sent] = await Promise.all([open(), post()]);
+      return { sent, events };
+    }
+    const [sent, events] = await Promise.all([post(), open()]);
     return { sent, events };
   }
   const { generationId } = await mutation<{ generationId: string }>(
