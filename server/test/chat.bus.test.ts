@@ -3,7 +3,7 @@
 
 import type { GenerationEvent } from "@parley/shared";
 import type { Redis } from "ioredis";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { GenerationBus, GenerationInfo, LoggedEvent } from "../src/chat/bus/index.ts";
 import { createMemoryBus } from "../src/chat/bus/memory.ts";
 import { createRedisBus, type RedisBus } from "../src/chat/bus/redis.ts";
@@ -46,6 +46,8 @@ async function redisBus(
   });
   return {
     bus,
+    /** Its command connection. */
+    redis,
     /** As if the process were killed: no goodbye, connections gone. */
     kill() {
       for (const connection of connections) connection.disconnect();
@@ -294,6 +296,35 @@ describe.runIf(redisUrl)("instances that die", () => {
     } finally {
       await survivor.close();
       await dying.bus.close().catch(() => {});
+    }
+  });
+});
+
+describe.runIf(redisUrl)("following generations run elsewhere", () => {
+  it("looks each one up once, however often its reader is interrupted to follow one more", async () => {
+    const url = redisUrl as string;
+    const prefix = uniqueKeyPrefix();
+    const runner = await redisBus(url, prefix);
+    const reader = await redisBus(url, prefix);
+    const lookups = vi.spyOn(reader.redis, "exists");
+    const stop = new AbortController();
+    try {
+      const count = 20;
+      for (let i = 0; i < count; i++) {
+        const info = newInfo();
+        await runner.bus.begin(info);
+        runner.bus.append(info.generationId, token(`t${i}`));
+        // Followed while the reader waits on the others: it is interrupted to add this one.
+        const events = reader.bus.follow(info.generationId, 0, stop.signal)[Symbol.asyncIterator]();
+        expect((await events.next()).value).toEqual([{ seq: 0, event: token(`t${i}`) }]);
+      }
+      // One lookup per new generation (each interruption used to look them all up again:
+      // about count × (count + 1) / 2).
+      expect(lookups.mock.calls.length).toBeLessThanOrEqual(count + 5);
+    } finally {
+      stop.abort();
+      await runner.close();
+      await reader.close();
     }
   });
 });

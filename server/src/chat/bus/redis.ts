@@ -79,6 +79,8 @@ interface RemoteLog {
   lastId: string;
   /** Its log was seen to exist (or end) since the reader last waited in vain. */
   known: boolean;
+  /** When its log was last seen to exist (an entry read, or the check). */
+  seenAt: number;
   /** The reader has asked for this stream at least once. */
   read: boolean;
 }
@@ -240,6 +242,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
           const exist = await Promise.all(unknown.map(([id]) => redis.exists(key.info(id))));
           for (const [index, [, remote]] of unknown.entries()) {
             remote.known = true;
+            remote.seenAt = Date.now();
             if (!exist[index]) end(remote);
           }
         }
@@ -260,8 +263,11 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
           ...open.map(([, remote]) => remote.lastId),
         )) as [string, [string, string[]][]][] | null;
         if (!result) {
-          // Quiet for a while: a quiet log may have expired meanwhile; look again.
-          for (const [, remote] of open) remote.known = false;
+          // Quiet for a while: a quiet log may have expired meanwhile; look again. (A read
+          // interrupted to add a stream also ends with nothing: logs seen since are not looked
+          // at again.)
+          const quietSince = Date.now() - READ_BLOCK_MS;
+          for (const [, remote] of open) if (remote.seenAt <= quietSince) remote.known = false;
           continue;
         }
         const byKey = new Map(open.map(([id, remote]) => [key.events(id), remote]));
@@ -290,6 +296,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
 
   /** A stream's new entries into its log here. */
   function take(remote: RemoteLog, entries: [string, string[]][]) {
+    remote.seenAt = Date.now();
     for (const [id, fields] of entries) {
       remote.lastId = id;
       const entry = fieldsOf(fields);
@@ -324,6 +331,7 @@ export async function createRedisBus(options: RedisBusOptions): Promise<RedisBus
       waiters: new Set(),
       lastId: "0-0",
       known: false,
+      seenAt: Number.NEGATIVE_INFINITY,
       read: false,
     };
     remotes.set(generationId, remote);
