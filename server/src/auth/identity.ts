@@ -115,11 +115,11 @@ export function createIdentityService(deps: {
         const key = bearer ? `token:${sha256(bearer)}` : "";
         let user = callers.get(key)?.user;
         if (!user && bearer) {
-          const found = await callers.once(key, async () => {
-            const read = await tokens.authenticate(bearer);
-            if (read) callers.set(key, read);
-            return read;
-          });
+          const found = await callers.once(
+            key,
+            () => tokens.authenticate(bearer),
+            (read) => read ?? undefined,
+          );
           user = found?.user;
         }
         if (!user) {
@@ -137,18 +137,23 @@ export function createIdentityService(deps: {
         return { caller };
       }
       // Read and remembered once for every request that is waiting for it, as for a token.
-      const { session, user } = await callers.once(key, async () => {
-        const validated = await auth.validateSession(sessionId);
-        if (validated.session && validated.user) {
-          const { id, email, name, guest } = validated.user;
-          callers.set(key, {
-            user: { id, email, name, guest },
-            expiresAt: validated.session.expiresAt,
-            rowId: key,
-          });
-        }
-        return validated;
-      });
+      const { session, user } = await callers.once(
+        key,
+        () => auth.validateSession(sessionId),
+        (validated) =>
+          validated.session && validated.user
+            ? {
+                user: {
+                  id: validated.user.id,
+                  email: validated.user.email,
+                  name: validated.user.name,
+                  guest: validated.user.guest,
+                },
+                expiresAt: validated.session.expiresAt,
+                rowId: key,
+              }
+            : undefined,
+      );
       if (!session || !user) {
         const cleared = auth.createBlankSessionCookie().serialize();
         return { caller: { user: null, sessionId: null, via: null } as Caller, setCookie: cleared };

@@ -25,6 +25,18 @@ export function createCallerCache(options: { ttlMs?: number; now?: () => number 
   /** Database reads in flight, by key, for `once`. */
   const reading = new Map<string, Promise<unknown>>();
   const listeners: ((forget: Forget) => void)[] = [];
+  /** Forgets so far: a read that saw one happen meanwhile is not remembered. */
+  let forgets = 0;
+
+  function set(key: string, caller: CachedCaller) {
+    entries.delete(key);
+    entries.set(key, { ...caller, until: now() + ttlMs });
+    // Oldest first: past the cap, the least recently stored go.
+    if (entries.size > MAX_ENTRIES) {
+      const oldest = entries.keys().next().value;
+      if (oldest !== undefined) entries.delete(oldest);
+    }
+  }
 
   function drop(matches: (entry: CachedCaller) => boolean) {
     for (const [key, entry] of entries) if (matches(entry)) entries.delete(key);
@@ -32,7 +44,9 @@ export function createCallerCache(options: { ttlMs?: number; now?: () => number 
 
   /** Forgets here only (what a listener applies when another instance forgot something). */
   function apply(forget: Forget) {
-    // A read begun before the forget may have seen what is now gone: later callers read again.
+    // A read begun before the forget may have seen what is now gone: later callers read again,
+    // and it is not remembered (see `once`).
+    forgets += 1;
     reading.clear();
     if ("session" in forget) drop((entry) => entry.rowId === forget.session);
     else if ("token" in forget) drop((entry) => entry.rowId === forget.token);
@@ -49,26 +63,30 @@ export function createCallerCache(options: { ttlMs?: number; now?: () => number 
       }
       return entry;
     },
-    set(key: string, caller: CachedCaller) {
-      entries.delete(key);
-      entries.set(key, { ...caller, until: now() + ttlMs });
-      // Oldest first: past the cap, the least recently stored go.
-      if (entries.size > MAX_ENTRIES) {
-        const oldest = entries.keys().next().value;
-        if (oldest !== undefined) entries.delete(oldest);
-      }
-    },
+    set,
     /**
      * Runs `read` for `key`, or joins the one already running for it: a burst of requests with
      * one cookie or token that is not cached (a script's parallel calls, a page's first queries)
-     * reads the database once, not once per request.
+     * reads the database once, not once per request. What `remember` makes of the result is
+     * cached, unless something was forgotten while it was read.
      */
-    once<T>(key: string, read: () => Promise<T>): Promise<T> {
+    once<T>(
+      key: string,
+      read: () => Promise<T>,
+      remember: (result: T) => CachedCaller | undefined,
+    ): Promise<T> {
       const running = reading.get(key);
       if (running) return running as Promise<T>;
-      const started = read().finally(() => {
-        if (reading.get(key) === started) reading.delete(key);
-      });
+      const since = forgets;
+      const started = read()
+        .then((result) => {
+          const entry = remember(result);
+          if (entry && forgets === since) set(key, entry);
+          return result;
+        })
+        .finally(() => {
+          if (reading.get(key) === started) reading.delete(key);
+        });
       reading.set(key, started);
       return started;
     },
