@@ -78,6 +78,8 @@ function pump() {
         }
         const unit = connection.units.shift();
         const keeps = await connection.run(unit).catch(() => {
+          // Its next units go nowhere; it still holds the session, which is reset next.
+          connection.closed = true;
           connection.socket.destroy();
           return true;
         });
@@ -151,8 +153,9 @@ function serve(socket) {
         continue;
       }
       if (message.kind === "cancel" || message.kind === "terminate") {
+        // Units before it, from the same chunk, still run.
         socket.end();
-        return;
+        break;
       }
       partial.push(message.bytes);
       const type = message.kind === "startup" ? undefined : message.bytes[0];
