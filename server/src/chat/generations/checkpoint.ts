@@ -21,7 +21,7 @@ export function createCheckpointWriter<Answer>(
   now: () => number = () => performance.now(),
 ) {
   /** The answers changed since the last write, each read when the write starts. */
-  const changed = new Map<string, () => Answer>();
+  const changed = new Map<string, { read: () => Answer; changed: boolean }>();
   let timer: NodeJS.Timeout | undefined;
   let lastWrite = Number.NEGATIVE_INFINITY;
   let inFlight: Promise<void> = Promise.resolve();
@@ -41,7 +41,10 @@ export function createCheckpointWriter<Answer>(
   async function writeChanged() {
     if (changed.size === 0) return;
     const answers = new Map<string, Answer>();
-    for (const [key, read] of changed) answers.set(key, read());
+    for (const [key, answer] of changed) {
+      answers.set(key, answer.read());
+      answer.changed = false;
+    }
     changed.clear();
     try {
       await write(answers);
@@ -54,15 +57,18 @@ export function createCheckpointWriter<Answer>(
     /** The checkpoint of one answer, read by `read` whenever it is written. */
     track(key: string, read: () => Answer): Checkpoint {
       let stopped = false;
+      const answer = { read, changed: false };
       return {
+        // Called for every token: once it is marked changed, nothing more to do.
         touch() {
-          if (stopped) return;
-          changed.set(key, read);
+          if (stopped || answer.changed) return;
+          answer.changed = true;
+          changed.set(key, answer);
           schedule();
         },
         async stop() {
           stopped = true;
-          if (changed.get(key) === read) changed.delete(key);
+          if (changed.get(key) === answer) changed.delete(key);
           await inFlight;
         },
       };

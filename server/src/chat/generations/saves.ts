@@ -46,10 +46,7 @@ function roundsJson(rounds: readonly ToolRound[]): string | null {
   return rounds.length > 0 ? JSON.stringify(rounds) : null;
 }
 
-export interface FinalAnswer {
-  text: string;
-  reasoning: string;
-  toolRounds: readonly ToolRound[];
+export interface FinalAnswer extends AnswerSoFar {
   /** Cut short: stopped, failed, or abandoned. */
   interrupted: boolean;
   /** Finished at the output token limit (it may be continued). */
