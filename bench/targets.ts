@@ -307,11 +307,9 @@ async function sendAndSubscribe(
     // In either order, at random: always the same order would have a round-robin load balancer
     // send every stream's send to one instance and its subscription to the other, which no
     // crowd of independent users does.
-    if (Math.random() < 0.5) {
-      const [events, sent] = await Promise.all([open(), post()]);
-      return { sent, events };
-    }
-    const [sent, events] = await Promise.all([post(), open()]);
+    const openedFirst = Math.random() < 0.5 ? open() : undefined;
+    const posted = post();
+    const [sent, events] = await Promise.all([posted, openedFirst ?? open()]);
     return { sent, events };
   }
   const { generationId } = await mutation<{ generationId: string }>(
