@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { freePort } from "../server/test/helpers/nginx.ts";
+import { freePort } from "../server/test/helpers/ports.ts";
 import { now } from "./clock.ts";
 import { formatJson } from "./json.ts";
 

@@ -8,7 +8,8 @@ import {
   type SharedDatabase,
   sharedSettings,
 } from "../server/test/helpers/instances.ts";
-import { freePort, type Nginx, startNginx } from "../server/test/helpers/nginx.ts";
+import { type Nginx, startNginx } from "../server/test/helpers/nginx.ts";
+import { freePort } from "../server/test/helpers/ports.ts";
 import { testRedisUrl } from "../server/test/helpers/redis.ts";
 import { type ChatServer, startChatServer } from "../server/test/helpers/session.ts";
 import { itLogsNoErrors, skipBrowserTests } from "./helpers/browser.ts";

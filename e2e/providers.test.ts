@@ -7,7 +7,7 @@ import {
   listenMockUpstream,
   type MockUpstreamServer,
 } from "../server/src/llm/mock/index.ts";
-import { freePort } from "../server/test/helpers/server.ts";
+import { freePort } from "../server/test/helpers/ports.ts";
 import { startChatServer } from "../server/test/helpers/session.ts";
 import {
   itLogsNoErrors,

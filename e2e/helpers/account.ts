@@ -5,7 +5,6 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import {
   CookieJar,
   createClient,
-  freePort,
   startTestServer,
   type TestServer,
   type TestServerOptions,
@@ -17,8 +16,8 @@ import {
   useBrowserApp,
 } from "./browser.ts";
 
+export { freePort } from "../../server/test/helpers/ports.ts";
 export { screenshotOnFailure } from "./browser.ts";
-export { freePort };
 export type Client = TestServer["client"];
 
 export interface AccountAppOptions extends BrowserAppOptions {

@@ -4,7 +4,6 @@
 
 import { spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { GenerationEvent } from "@parley/shared";
@@ -18,6 +17,7 @@ import {
   startInstanceProcess,
 } from "./helpers/instances.ts";
 import { startOidcProvider, type TestOidcProvider } from "./helpers/oidc-provider.ts";
+import { freePort } from "./helpers/ports.ts";
 import { redisRelay, testRedisUrl } from "./helpers/redis.ts";
 import { CookieJar, createClient, startTestServer, type TestServer } from "./helpers/server.ts";
 import {
@@ -33,15 +33,6 @@ import {
 } from "./helpers/session.ts";
 
 const redisUrl = process.env.TEST_DATABASE_URL ? testRedisUrl() : undefined;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === "string") throw new Error("no TCP address");
-  return address.port;
-}
 
 /** One person behind a load balancer: one cookie jar, a client for each instance. */
 function person(...servers: { url: string }[]) {

@@ -1,4 +1,3 @@
-import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SESSION_COOKIE } from "../src/auth/lucia.ts";
 import { testDatabaseKinds } from "./helpers/database.ts";
@@ -7,28 +6,8 @@ import {
   startOidcProvider,
   type TestOidcProvider,
 } from "./helpers/oidc-provider.ts";
+import { freePorts } from "./helpers/ports.ts";
 import { CookieJar, createClient, startTestServer, type TestServer } from "./helpers/server.ts";
-
-/** Ports free right now, held together so they differ, for servers whose PUBLIC_URL names them. */
-async function freePorts(count: number) {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<Server>((resolve) => {
-          const server = createServer();
-          server.listen(0, "127.0.0.1", () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => {
-    const address = server.address();
-    if (!address || typeof address === "string") throw new Error("no TCP address");
-    return address.port;
-  });
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
 
 /** A browser request: sends and keeps the jar's cookies, does not follow redirects. */
 async function browse(jar: CookieJar, url: string, headers: Record<string, string> = {}) {

@@ -20,14 +20,9 @@ import {
 import { createEndpoint, type Endpoint, nextCheckInMs, recentlyUp } from "../src/llm/providers.ts";
 import { createTestDatabase, type TestDatabase, testDatabaseKinds } from "./helpers/database.ts";
 import { errorOf } from "./helpers/errors.ts";
+import { freePort } from "./helpers/ports.ts";
 import { redisRelay, testRedisUrl } from "./helpers/redis.ts";
-import {
-  CookieJar,
-  createClient,
-  freePort,
-  startTestServer,
-  type TestServer,
-} from "./helpers/server.ts";
+import { CookieJar, createClient, startTestServer, type TestServer } from "./helpers/server.ts";
 import { eventually, readStream } from "./helpers/session.ts";
 
 /** Checks often, so an outage and a recovery show within a second. */

@@ -3,13 +3,13 @@
 
 import { spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Conversation } from "@parley/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT_DIR } from "../src/config.ts";
+import { freePort } from "./helpers/ports.ts";
 import { CookieJar, createClient } from "./helpers/server.ts";
 import { type ChatServer, type Client, eventually, startChatServer } from "./helpers/session.ts";
 
@@ -368,14 +368,4 @@ describe("type-checking scripts", () => {
 
 function literally(text: string) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-/** A port nothing listens on (just released by a listener). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  if (!address || typeof address === "string") throw new Error("no port");
-  return address.port;
 }

@@ -4,10 +4,10 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT_DIR } from "../../src/config.ts";
+import { freePort } from "./ports.ts";
 
 export const NGINX_BINARY = "/usr/sbin/nginx";
 export const NGINX_TEMPLATE = join(ROOT_DIR, "deploy", "nginx", "parley.conf");
@@ -38,19 +38,6 @@ export async function nginxServerConfig(servers: string[], listen: string): Prom
   return template
     .replaceAll("{{SERVERS}}", servers.map((server) => `    server ${server};`).join("\n"))
     .replaceAll("{{LISTEN}}", listen);
-}
-
-/** A port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startNginx(options: NginxOptions): Promise<Nginx> {
