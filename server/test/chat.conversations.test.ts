@@ -16,6 +16,16 @@ import {
   textOf,
 } from "./helpers/session.ts";
 
+/** A send that starts the conversation `conversationId` with `content`. */
+function startWith(
+  client: Client,
+  conversationId: string,
+  content = "Hi",
+  newConversation: { model?: string; systemPrompt?: string } = {},
+) {
+  return client.messages.send.mutate({ conversationId, newConversation, content });
+}
+
 async function messageOf(call: Promise<unknown>): Promise<string> {
   try {
     await call;
@@ -315,6 +325,87 @@ describe.each(testDatabaseKinds())("conversations on %s", (database) => {
     expect(
       await codeOf(client.messages.send.mutate({ conversationId, mode: "retry", messageId: "x" })),
     ).toBe("NOT_FOUND");
+  });
+
+  it("starts a conversation with its first message in one send; a refused one leaves nothing", async () => {
+    const client = server.newOwner();
+    await client.settings.update.mutate({
+      defaultModel: "parley-demo-responses",
+      systemPrompt: "Answer in French.",
+    });
+    const conversationId = crypto.randomUUID();
+    const sent = await client.messages.send.mutate({
+      conversationId,
+      newConversation: {},
+      content: "[[mock tokens=3]] Hi",
+      tools: [],
+    });
+    const { events } = await readStream(client, { generationId: sent.generationId });
+    expect(events.at(-1)?.event).toMatchObject({ type: "final", interrupted: false });
+    // The owner's defaults, titled like any first message, first in the list.
+    const conversation = await client.conversations.get.query({ id: conversationId });
+    expect(conversation).toMatchObject({
+      model: "parley-demo-responses",
+      systemPrompt: "Answer in French.",
+      tools: [],
+    });
+    expect(conversation.messages.map(({ role, id }) => [role, id])).toEqual([
+      ["user", sent.userMessageId],
+      ["assistant", sent.assistantMessageId],
+    ]);
+    await eventually(async () =>
+      expect((await client.conversations.get.query({ id: conversationId })).title).not.toBe(""),
+    );
+    expect((await client.conversations.list.query({})).items[0]?.id).toBe(conversationId);
+
+    // Another model and prompt when asked; an unknown model, an id taken (even by someone
+    // else's conversation), or no room: refused, nothing written.
+    const asked = crypto.randomUUID();
+    const other = await startWith(client, asked, "[[mock tokens=2]] Hi", {
+      model: "parley-demo",
+      systemPrompt: "Be brief.",
+    });
+    await readStream(client, { generationId: other.generationId });
+    expect(await client.conversations.get.query({ id: asked })).toMatchObject({
+      model: "parley-demo",
+      systemPrompt: "Be brief.",
+    });
+    const count = async () => (await client.conversations.list.query({})).items.length;
+    expect(await count()).toBe(2);
+    const refused = crypto.randomUUID();
+    expect(await messageOf(startWith(client, refused, "Hi", { model: "nope" }))).toBe(
+      'Unknown model "nope".',
+    );
+    expect(await codeOf(startWith(client, asked))).toBe("CONFLICT");
+    expect(await codeOf(startWith(server.newOwner(), asked))).toBe("CONFLICT");
+    // Eight conversations per owner here.
+    for (let i = await count(); i < 8; i += 1) await client.conversations.create.mutate({});
+    expect(await messageOf(startWith(client, refused))).toBe(
+      "You have reached the limit of 8 conversations; delete some to start new ones.",
+    );
+    expect(await codeOf(client.conversations.get.query({ id: refused }))).toBe("NOT_FOUND");
+
+    // Only mode "new", without a parent, under an id a client may choose.
+    for (const input of [
+      { conversationId: refused, newConversation: {}, mode: "retry" as const, messageId: "x" },
+      { conversationId: refused, newConversation: {}, content: "Hi", parentId: "x" },
+      { conversationId: "short", newConversation: {}, content: "Hi" },
+    ]) {
+      expect(await codeOf(client.messages.send.mutate(input))).toBe("BAD_REQUEST");
+    }
+  });
+
+  it("a guest's first message with its conversation counts; past the allowance nothing is made", async () => {
+    const client = server.newOwner();
+    // GUEST_MESSAGE_LIMIT=5 on this server.
+    for (let i = 0; i < 5; i += 1) {
+      const sent = await startWith(client, crypto.randomUUID(), "[[mock tokens=2]] hi");
+      await readStream(client, { generationId: sent.generationId });
+    }
+    const refused = crypto.randomUUID();
+    expect(await codeOf(startWith(client, refused))).toBe("FORBIDDEN");
+    expect(await codeOf(client.conversations.get.query({ id: refused }))).toBe("NOT_FOUND");
+    expect((await client.conversations.list.query({})).items).toHaveLength(5);
   });
 
   it("keeps settings per owner, with partial updates and unknown keys refused", async () => {

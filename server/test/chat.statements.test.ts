@@ -15,6 +15,11 @@ const SEND_BUDGET = 2;
  * settings are read for an owner made by the same request.
  */
 const NEW_GUEST_CONVERSATION_BUDGET = 2;
+/**
+ * A new visitor's first message with its conversation (messages.send with newConversation): the
+ * guest, then the send's write; nothing read.
+ */
+const NEW_GUEST_FIRST_SEND_BUDGET = 2;
 
 describe.each(testDatabaseKinds())("the statements of a send on %s", (database) => {
   let server: ChatServer;
@@ -101,6 +106,35 @@ describe.each(testDatabaseKinds())("the statements of a send on %s", (database) 
     });
     await streaming;
     expect(atFirstToken).toBe(SEND_BUDGET);
+  });
+
+  it(`starts a new visitor's conversation with its first message in ${NEW_GUEST_FIRST_SEND_BUDGET} statements before the first token`, async () => {
+    const client = server.newOwner();
+    const conversationId = randomUUID();
+    const from = statements.length;
+    // A new visitor has no session to open the stream with until the send has made one.
+    const sent = await client.messages.send.mutate({
+      conversationId,
+      newConversation: { model: "parley-demo" },
+      content: "[[mock tokens=30 delay=40]] Hi",
+    });
+    let beforeFirstToken: string[] | undefined;
+    await readStream(
+      client,
+      { generationId: sent.generationId },
+      {
+        onEvent: ({ event }) => {
+          if (event.type === "token") beforeFirstToken ??= statements.slice(from);
+        },
+      },
+    );
+    console.info(
+      `${database}: new guest, conversation and first message to first token ${beforeFirstToken?.length} statements`,
+    );
+    expect(beforeFirstToken).toHaveLength(NEW_GUEST_FIRST_SEND_BUDGET);
+    expect(beforeFirstToken?.some((sql) => /^\s*(BEGIN|COMMIT)/i.test(sql))).toBe(false);
+    const conversation = await client.conversations.get.query({ id: conversationId });
+    expect(conversation.messages.map((message) => message.role)).toEqual(["user", "assistant"]);
   });
 
   it("reads a token or a session once for a burst of requests that find it uncached", async () => {

@@ -198,7 +198,19 @@ export type SendMode = z.infer<typeof SendMode>;
  */
 export const SendMessageInput = z
   .strictObject({
+    /** The conversation; with `newConversation`, the id (chosen by the client) of one to start. */
     conversationId: Id,
+    /**
+     * Starts the conversation with this first message: one request instead of
+     * conversations.create and a send (mode "new" only). Its model and system prompt as in
+     * conversations.create: the owner's defaults when omitted.
+     */
+    newConversation: z
+      .strictObject({
+        model: Id.optional(),
+        systemPrompt: Text.max(USAGE_LIMITS.systemPromptChars).optional(),
+      })
+      .optional(),
     parentId: Id.nullable().optional(),
     content: Text.max(USAGE_LIMITS.messageChars).optional(),
     /** Uploaded files (POST /files) to attach to the new user message (new and edit). */
@@ -250,6 +262,29 @@ export const SendMessageInput = z
     }
     if (input.mode !== "new" && input.parentId !== undefined) {
       ctx.addIssue({ code: "custom", path: ["parentId"], message: 'parentId is for mode "new"' });
+    }
+    if (input.newConversation) {
+      if (input.mode !== "new") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["newConversation"],
+          message: 'a new conversation starts with mode "new"',
+        });
+      }
+      if (input.parentId) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["parentId"],
+          message: "a new conversation's first message has no parent",
+        });
+      }
+      if (!ClientMessageId.safeParse(input.conversationId).success) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["conversationId"],
+          message: "a new conversation's id: 16 to 64 letters, digits, - or _ (a UUID will do)",
+        });
+      }
     }
   });
 export type SendMessageInput = z.infer<typeof SendMessageInput>;

@@ -1,5 +1,6 @@
 import {
   buildTree,
+  DEFAULT_SETTINGS,
   type FileRef,
   type MessagePromptOutput,
   ModelParameters,
@@ -23,11 +24,12 @@ import type { ToolService } from "../tools/service.ts";
 import type { GenerationRunner } from "./generations/runner.ts";
 import { newId } from "./ids.ts";
 import { ownedConversation, storedRounds } from "./message-rows.ts";
+import { noRoomForConversation, startingModel } from "./new-conversations.ts";
 import { attachmentParts, checkModelTakes, userContent } from "./prompt/attachments.ts";
 import { promptMessages } from "./prompt/index.ts";
 import { readRecordedPrompt, recordPrompt } from "./prompt/recorded.ts";
-import { readForSend, type SendNode, SendRefused, writeSend } from "./sends.ts";
-import { settingsFromStored } from "./settings.ts";
+import { readForSend, type SendContext, type SendNode, SendRefused, writeSend } from "./sends.ts";
+import { type SettingsService, settingsFromStored } from "./settings.ts";
 
 export type MessageService = ReturnType<typeof createMessageService>;
 
@@ -53,10 +55,12 @@ export interface MessageDeps {
   files: FileService;
   /** The tools models may call (none when omitted). */
   tools?: ToolService;
+  /** The owner's settings: a new conversation's model and system prompt. */
+  settings: Pick<SettingsService, "get">;
 }
 
 export function createMessageService(deps: MessageDeps) {
-  const { db, models, runner, limits, files, tools } = deps;
+  const { db, models, runner, limits, files, tools, settings } = deps;
 
   /**
    * A send is one read (readForSend) and one write (writeSend); the upstream request starts
@@ -68,9 +72,18 @@ export function createMessageService(deps: MessageDeps) {
   async function send(
     ownerId: string,
     input: SendMessageInput,
-    context: { log: Logger; admit?: () => Promise<void>; guest?: boolean; guestLimit?: number },
+    context: {
+      log: Logger;
+      admit?: () => Promise<void>;
+      guest?: boolean;
+      guestLimit?: number;
+      /** The owner was made by this request: it has no settings to read. */
+      ownerIsNew?: boolean;
+    },
   ): Promise<SendMessageOutput> {
-    const conversation = await readForSend(db, ownerId, input.conversationId);
+    const conversation = input.newConversation
+      ? await conversationToStart(ownerId, input.conversationId, input.newConversation, context)
+      : await readForSend(db, ownerId, input.conversationId);
     if (!conversation) throw notFound("conversation");
     const route = models.route(conversation.model);
     if (!route) {
@@ -150,6 +163,16 @@ export function createMessageService(deps: MessageDeps) {
     try {
       await writeSend(db, {
         conversationId: conversation.id,
+        ...(input.newConversation
+          ? {
+              start: {
+                ownerId,
+                model: conversation.model,
+                systemPrompt: conversation.systemPrompt,
+                limit: limits.conversationsPerOwner,
+              },
+            }
+          : {}),
         ...rememberTools(input.tools),
         ...(context.guestLimit !== undefined
           ? { guestAllowance: { userId: ownerId, limit: context.guestLimit } }
@@ -173,12 +196,36 @@ export function createMessageService(deps: MessageDeps) {
       await generation.commit();
     } catch (error) {
       generation.abandon();
-      throw refusal(error, context.guestLimit);
+      throw refusal(error, { guestLimit: context.guestLimit, limits });
     }
     return {
       generationId: generation.generationId,
       assistantMessageId,
       ...(userMessageId ? { userMessageId } : {}),
+    };
+  }
+
+  /**
+   * A conversation that its first send makes: empty, with the owner's (or the asked) model and
+   * system prompt. Nothing is read for an owner made by this request; else only its settings.
+   */
+  async function conversationToStart(
+    ownerId: string,
+    conversationId: string,
+    wanted: NonNullable<SendMessageInput["newConversation"]>,
+    { ownerIsNew = false }: { ownerIsNew?: boolean },
+  ): Promise<SendContext> {
+    const preferences = ownerIsNew ? DEFAULT_SETTINGS : await settings.get(ownerId);
+    const model = wanted.model ?? startingModel(models, preferences);
+    if (!models.route(model)) throw badRequest(`Unknown model "${model}".`);
+    return {
+      id: conversationId,
+      title: "",
+      model,
+      systemPrompt: wanted.systemPrompt ?? preferences.systemPrompt,
+      tools: null,
+      settings: preferences,
+      messages: [],
     };
   }
 
@@ -297,17 +344,22 @@ export function planSend(tree: Tree<SendNode>, input: SendMessageInput): SendPla
 }
 
 /** What a refused write means for the caller. */
-function refusal(error: unknown, guestLimit: number | undefined): unknown {
+function refusal(
+  error: unknown,
+  { guestLimit, limits }: { guestLimit: number | undefined; limits: UsageLimits },
+): unknown {
   if (!(error instanceof SendRefused)) return error;
   switch (error.reason) {
     case "guest-allowance":
       return limitReached(
         `Guests can send ${guestLimit} messages. Sign in or create an account to keep chatting.`,
       );
+    case "no-room":
+      return noRoomForConversation(limits);
     case "id-taken":
       return new DomainError(
         "conflict",
-        "assistantMessageId is already the id of a message; choose a new one.",
+        "An id chosen for this send (conversationId of a new conversation, or assistantMessageId) is already taken; choose a new one.",
       );
     case "gone":
       return notFound("message");

@@ -1,7 +1,8 @@
 // The two statements of a send: one read (the conversation, its whole tree with each message's
 // files, and the owner's settings) and one write (the new messages, the guest's allowance and
-// the conversation's activity, all or nothing). Single statements, not transactions: a send
-// costs two round trips to the database, whatever it holds.
+// the conversation's activity, all or nothing; a first message also makes its conversation).
+// Single statements, not transactions: a send costs two round trips to the database, whatever it
+// holds.
 
 import type { FileRef, Role } from "@parley/shared";
 import type { Db } from "../db/client.ts";
@@ -63,6 +64,11 @@ export interface SendWrite {
   tools?: readonly string[];
   /** A guest's allowance: the send happens only while it has sent fewer than `limit`. */
   guestAllowance?: { userId: string; limit: number };
+  /**
+   * The conversation starts with this send: made under `conversationId`, if its owner keeps
+   * fewer than `limit` conversations.
+   */
+  start?: { ownerId: string; model: string; systemPrompt: string; limit: number };
   /** The new user message (new, edit). */
   user?: { id: string; parentId: string | null; content: string; files: readonly FileRef[] };
   /** The answer: a new message, or (continue) an existing one that grows. */
@@ -81,7 +87,7 @@ export interface SendWrite {
 
 /** A send refused by the write itself. */
 export class SendRefused extends Error {
-  constructor(readonly reason: "guest-allowance" | "id-taken" | "gone") {
+  constructor(readonly reason: "guest-allowance" | "no-room" | "id-taken" | "gone") {
     super(reason);
     this.name = "SendRefused";
   }
@@ -93,14 +99,29 @@ export async function writeSend(db: Db, send: SendWrite): Promise<void> {
   const at = Prisma.sql`${sqlTimestamp(new Date(now))}::timestamp(3)`;
   // A millisecond after its question: an answer sorts after it whatever their ids.
   const answerAt = Prisma.sql`${sqlTimestamp(new Date(now + 1))}::timestamp(3)`;
-  const { conversationId, user, answer, guestAllowance } = send;
+  const { conversationId, user, answer, guestAllowance, start } = send;
+  const tools = send.tools === undefined ? null : JSON.stringify(send.tools);
+  // A new conversation needs room for it; anything else has it.
+  const room = start
+    ? Prisma.sql`SELECT 1 WHERE (SELECT count(*) FROM "Conversation" WHERE "ownerId" = ${start.ownerId})
+        < ${start.limit}`
+    : Prisma.sql`SELECT 1`;
   // Every later part writes only if this one yields a row: the guest may still send.
   const allowed = guestAllowance
     ? Prisma.sql`UPDATE "User" SET "messagesSent" = "messagesSent" + 1, "updatedAt" = ${at}
         WHERE "id" = ${guestAllowance.userId} AND "messagesSent" < ${guestAllowance.limit}
+          AND EXISTS (SELECT 1 FROM room)
         RETURNING 1`
-    : Prisma.sql`SELECT 1`;
-  const parts = [Prisma.sql`allowed AS (${allowed})`];
+    : Prisma.sql`SELECT 1 FROM room`;
+  const parts = [Prisma.sql`room AS (${room})`, Prisma.sql`allowed AS (${allowed})`];
+  if (start) {
+    // Its messages reference it from the same statement: foreign keys are checked at its end.
+    parts.push(Prisma.sql`new_conversation AS (
+      INSERT INTO "Conversation" ("id", "ownerId", "model", "systemPrompt", "tools", "createdAt", "updatedAt")
+      SELECT ${conversationId}::text, ${start.ownerId}::text, ${start.model}::text,
+             ${start.systemPrompt}::text, ${tools}::jsonb, ${at}, ${at}
+      FROM allowed)`);
+  }
   if (user) {
     parts.push(Prisma.sql`user_message AS (
       INSERT INTO "Message" ("id", "conversationId", "parentId", "role", "content", "createdAt", "updatedAt")
@@ -134,18 +155,19 @@ export async function writeSend(db: Db, send: SendWrite): Promise<void> {
           FROM allowed
           RETURNING 1)`,
   );
-  // Activity moves the conversation to the top of the list; its tools are remembered.
-  const tools = send.tools === undefined ? null : JSON.stringify(send.tools);
+  // Activity moves the conversation to the top of the list; its tools are remembered. (A new
+  // one is not there for this update to see: it was made with both.)
   parts.push(Prisma.sql`touched AS (
     UPDATE "Conversation"
     SET "updatedAt" = ${at}, "tools" = COALESCE(${tools}::jsonb, "tools")
     WHERE "id" = ${conversationId} AND EXISTS (SELECT 1 FROM allowed))`);
 
-  let rows: { allowed: number; answered: number }[];
+  let rows: { room: number; allowed: number; answered: number }[];
   try {
     rows = await db.$queryRaw`
       WITH ${Prisma.join(parts, ", ")}
-      SELECT (SELECT count(*) FROM allowed)::int AS "allowed",
+      SELECT (SELECT count(*) FROM room)::int AS "room",
+             (SELECT count(*) FROM allowed)::int AS "allowed",
              (SELECT count(*) FROM answer)::int AS "answered"`;
   } catch (error) {
     const code = databaseErrorCode(error);
@@ -155,7 +177,8 @@ export async function writeSend(db: Db, send: SendWrite): Promise<void> {
     throw error;
   }
   const [result] = rows;
-  if (!result?.allowed) throw new SendRefused("guest-allowance");
+  if (!result?.room) throw new SendRefused("no-room");
+  if (!result.allowed) throw new SendRefused("guest-allowance");
   if (!result.answered) throw new SendRefused("gone");
 }
 

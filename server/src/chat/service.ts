@@ -81,6 +81,7 @@ export function createChatService(deps: {
     runner,
     limits,
     files,
+    settings,
     ...(tools ? { tools } : {}),
   });
   const shares = createShareService({ db, limits, conversations });

@@ -26,6 +26,7 @@ export const messagesRouter = router({
           });
         },
         guestLimit: ctx.identity.guestLimit(ctx.owner),
+        ownerIsNew: ctx.ownerIsNew,
       }),
     ),
 
