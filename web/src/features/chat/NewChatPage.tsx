@@ -5,7 +5,7 @@ import { navigate } from "../../app/router.tsx";
 import { errorText } from "../../lib/errors.ts";
 import { useTRPC } from "../../trpc.ts";
 import { useConversationCache } from "../conversations/useConversationCache.ts";
-import type { followSend as FollowSendFn } from "../generations/followSend.ts";
+import type { startAndFollow as StartAndFollowFn } from "../generations/followSend.ts";
 import type { GenerationStore } from "../generations/store.ts";
 import { ModelPicker } from "../models/ModelPicker.tsx";
 import { useSettings } from "../settings/useSettings.ts";
@@ -17,7 +17,7 @@ import { draftMessage, hashesOf, newDraftId, newMessageId } from "./drafts.ts";
 const loadGenerations = () =>
   Promise.all([import("../generations/storeFor.ts"), import("../generations/followSend.ts")]);
 
-type FollowSend = typeof FollowSendFn;
+type StartAndFollow = typeof StartAndFollowFn;
 
 /** A first message that the server refused after its page had opened: shown again here. */
 interface Refused {
@@ -42,9 +42,9 @@ function onRefused(listener: () => void) {
 }
 
 /**
- * `/`: an empty chat. The first message creates the conversation and opens it with the message
- * and its answer at once, the answer streaming while the send is on its way; a refused send
- * comes back here with its text, files and reason, and leaves no empty conversation behind.
+ * `/`: an empty chat. The first message opens the conversation's page with the message and its
+ * answer at once; one send makes the conversation, and the answer streams once it returns. A
+ * refused send comes back here with its text, files and reason, and leaves nothing behind.
  */
 export default function NewChatPage() {
   const trpc = useTRPC();
@@ -52,8 +52,6 @@ export default function NewChatPage() {
   const cache = useConversationCache();
   const settings = useSettings().settings ?? DEFAULT_SETTINGS;
   const models = useQuery(trpc.models.list.queryOptions());
-  const create = useMutation(trpc.conversations.create.mutationOptions()).mutateAsync;
-  const remove = useMutation(trpc.conversations.delete.mutationOptions()).mutateAsync;
   const send = useMutation(trpc.messages.send.mutationOptions()).mutateAsync;
   const [picked, setPicked] = useState<string | null>(null);
   const comeBack = useSyncExternalStore(onRefused, () => refused);
@@ -77,18 +75,15 @@ export default function NewChatPage() {
   const start = async (content: string, files: FileRef[] = []): Promise<boolean> => {
     setError(null);
     setRefused(null);
-    const generations = loadGenerations();
-    let conversationId: string;
+    // The client names the conversation: its page opens at once, and the one send that starts
+    // it makes nothing at all when refused.
+    const conversationId = newMessageId();
     let store: GenerationStore;
-    let followSend: FollowSend;
+    let startAndFollow: StartAndFollow;
     try {
-      const [created, [{ generationStoreFor }, followed]] = await Promise.all([
-        create(model ? { model } : {}),
-        generations,
-      ]);
-      conversationId = created.conversationId;
+      const [{ generationStoreFor }, followed] = await loadGenerations();
       store = generationStoreFor(queryClient, trpc, cache);
-      followSend = followed.followSend;
+      startAndFollow = followed.startAndFollow;
     } catch (cause) {
       setError(errorText(cause));
       return false;
@@ -126,11 +121,12 @@ export default function NewChatPage() {
         }),
       ],
     });
-    const sending = followSend(
+    const sending = startAndFollow(
       store,
       send,
       {
         conversationId,
+        newConversation: model ? { model } : {},
         content,
         mode: "new",
         ...hashesOf(files),
@@ -146,9 +142,8 @@ export default function NewChatPage() {
         void queryClient.invalidateQueries(trpc.auth.me.queryFilter());
       },
       (cause: unknown) => {
-        // The message was refused (a limit…): no empty conversation stays behind.
+        // The message was refused (a limit…): its conversation was never made.
         cache.remove(conversationId);
-        void remove({ id: conversationId }).catch(() => {});
         if (window.location.pathname === `/c/${conversationId}`) {
           setRefused({ id: Date.now(), content, files, error: errorText(cause) });
           navigate("/", { replace: true });

@@ -30,3 +30,28 @@ export async function followSend(
     release();
   }
 }
+
+/**
+ * A new conversation's first message (`messages.send` with `newConversation`), then its answer
+ * followed: the stream opens once the send has returned, because a visitor's first send is
+ * what makes its session, and a stream opened before would have none. Rejects as the send does.
+ */
+export async function startAndFollow(
+  store: GenerationStore,
+  send: (input: SendMessageInput) => Promise<SendMessageOutput>,
+  input: SendMessageInput,
+  answer: { messageId: string },
+): Promise<SendMessageOutput> {
+  const result = await send({ ...input, assistantMessageId: answer.messageId });
+  const release = store.start(
+    {
+      messageId: answer.messageId,
+      conversationId: input.conversationId,
+      baseText: "",
+      continues: false,
+    },
+    Promise.resolve(result),
+  );
+  release();
+  return result;
+}
