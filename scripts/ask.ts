@@ -4,10 +4,10 @@
 //   export PARLEY_URL=http://localhost:3000   # the default
 //   npx -y pnpm@10 tsx scripts/ask.ts "Why is the sky blue?" [--model parley-demo]
 //
-// Creates a conversation, sends the question and prints the answer's tokens as they arrive,
-// then a newline. It subscribes to the answer by the id it gives it, while the send is still
-// on its way, so the first token is not held up by a round trip. Exit codes: 0 answered; 1 the answer or a request failed (reason on
-// stderr); 2 bad arguments; 130 Ctrl+C (143 SIGTERM), which first stops the generation on the
+// Sends the question in a new conversation (one request starts both) and prints the answer's
+// tokens as they arrive, then a newline. It subscribes to the answer by the id it gives it,
+// while the send is still on its way, so the first token is not held up by a round trip. Exit
+// codes: 0 answered; 1 the answer or a request failed (reason on stderr); 2 bad arguments; 130 Ctrl+C (143 SIGTERM), which first stops the generation on the
 // server: the partial answer stays in the conversation, marked interrupted.
 
 import { randomUUID } from "node:crypto";
@@ -31,16 +31,13 @@ run(async () => {
 
   const stop = stopRequested();
   const client = clientFromEnv();
-  const { conversationId } = await client.conversations.create.mutate(
-    values.model ? { model: values.model } : {},
-  );
-  if (stop.code) return stop.code;
   const assistantMessageId = randomUUID();
   const answer = followAnswer(client, assistantMessageId);
   let generationId: string;
   try {
     ({ generationId } = await client.messages.send.mutate({
-      conversationId,
+      conversationId: randomUUID(),
+      newConversation: values.model ? { model: values.model } : {},
       content: question,
       assistantMessageId,
     }));
