@@ -59,8 +59,8 @@ const FLAGS = {
   },
   subscribe: {
     env: "BENCH_SUBSCRIBE",
-    default: "with-send",
-    help: "after-send, or with-send (by message id)",
+    default: "first-send",
+    help: "first-send (the send starts the conversation; then the stream), or create, then after-send or with-send (by message id)",
   },
   "stream-timeout": { env: "BENCH_STREAM_TIMEOUT_MS", default: "60000", help: "per stream (ms)" },
   "max-seconds": { env: "BENCH_MAX_SECONDS", default: "1800", help: "no round starts after" },
@@ -150,7 +150,11 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
         "(e.g. postgresql://postgres@127.0.0.1:5432/test)",
     );
   }
-  const [subscribe] = oneOf("subscribe", [raw("subscribe")], ["after-send", "with-send"] as const);
+  const [subscribe] = oneOf("subscribe", [raw("subscribe")], [
+    "first-send",
+    "after-send",
+    "with-send",
+  ] as const);
   return {
     tokens: whole("tokens", 2, 100_000),
     delayMs: whole("delay", 0, 10_000),
@@ -162,7 +166,7 @@ export function readOptions(argv: string[], env: NodeJS.ProcessEnv): BenchOption
     databases,
     instances,
     redis,
-    subscribe: subscribe ?? "with-send",
+    subscribe: subscribe ?? "first-send",
     streamTimeoutMs: whole("stream-timeout", 100, 3_600_000),
     maxSeconds: whole("max-seconds", 1, 36_000),
     out: raw("out"),

@@ -295,7 +295,13 @@ async function main(options: BenchOptions) {
       `${options.rounds} rounds per level and API (level 1: ${options.sequential} streams in sequence per round), ` +
       `${availableParallelism()} cores, Node ${process.versions.node}, ${seconds.toFixed(0)} s` +
       (stoppedEarly ? ` (stopped early at --max-seconds ${options.maxSeconds})` : "") +
-      `\nParley streams: a new guest and a new conversation each (create, send ${options.subscribe === "after-send" ? "then" : "with"} subscribe)` +
+      `\nParley streams: a new guest and a new conversation each (${
+        {
+          "first-send": "a send that starts the conversation, then subscribe",
+          "after-send": "create, send, then subscribe",
+          "with-send": "create, then send with subscribe",
+        }[options.subscribe]
+      })` +
       `\nMachine load (1-min average): ${results.map((r) => r.loadAverage.toFixed(1)).join(", ")} at the start of each level, ${load.toFixed(1)} at the end` +
       (Math.max(load, ...results.map((r) => r.loadAverage)) > availableParallelism()
         ? " (other processes competed for the CPU: figures at high concurrency are pessimistic)"

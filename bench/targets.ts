@@ -3,8 +3,9 @@
 //   direct  the upstream itself: the request built and sent by the `openai` SDK, the raw stream
 //           read by sse.ts (the SDK's own parsing would be client cost the others do not pay);
 //   proxy   the bare proxy (bare-proxy-process.ts), the same request body;
-//   parley  a new guest and a new conversation: conversations.create, messages.send, then the
-//           generations.stream subscription until `final`;
+//   parley  a new guest and a new conversation: messages.send that starts the conversation
+//           (or conversations.create, then messages.send), then the generations.stream
+//           subscription until `final`;
 //   chat-api  Parley's raw route POST /api/chat-openai with an API token: the provider's own
 //           stream with Parley's auth and limits in front, nothing stored.
 // Every answer token carries its index and the time the upstream sent it (stamps.ts), so tokens
@@ -280,23 +281,55 @@ export async function subscribe(
   return response;
 }
 
-/** How a client gets from a new conversation to its answer's events. */
-export type SubscribeWhen = "after-send" | "with-send";
+/**
+ * How a new visitor gets to its answer's events. `first-send` (the web app's way): one send
+ * starts the conversation (`newConversation`) and makes the guest, then the stream opens by the
+ * generation id it returns (a visitor with no session yet has none to open it with before).
+ * The others create the conversation first; see sendAndSubscribe.
+ */
+export type SubscribeWhen = "first-send" | "after-send" | "with-send";
 
 /**
- * Sends the message and opens the answer's stream. `with-send` (the web app's and scripts'
- * way): the client chooses the answer's message id, subscribes by it and sends at the same
- * time (`messages.send` input `assistantMessageId`, `generations.stream` input
- * `{ messageId }`). `after-send`: send, then subscribe by the generation id it returns (one
- * round trip more).
+ * Starts a new visitor's conversation, sends its message and opens the answer's stream, as
+ * `when` says: `first-send` (the web app's way for a new visitor): one send that starts the
+ * conversation, then the stream by the generation id it returns; else conversations.create,
+ * then `with-send` (the scripts' way): the client chooses the answer's message id, subscribes
+ * by it and sends at the same time (`messages.send` input `assistantMessageId`,
+ * `generations.stream` input `{ messageId }`), or `after-send`: send, then subscribe.
  */
-async function sendAndSubscribe(
+async function startAndSubscribe(
   session: ParleySession,
-  input: { conversationId: string; content: string },
+  input: { model: string; content: string },
   when: SubscribeWhen,
   signal: AbortSignal,
-): Promise<{ sent: number; events: Response }> {
-  const send = { ...input, mode: "new" };
+): Promise<{ created: number; sent: number; events: Response }> {
+  const byGeneration = async (send: Record<string, unknown>) => {
+    const { generationId } = await mutation<{ generationId: string }>(
+      session,
+      "messages.send",
+      send,
+      signal,
+    );
+    return { sent: now(), generationId };
+  };
+  const streamOf = (generationId: string) =>
+    subscribe(session, "generations.stream", { generationId }, signal);
+  if (when === "first-send") {
+    const { sent, generationId } = await byGeneration({
+      conversationId: randomUUID(),
+      newConversation: { model: input.model },
+      content: input.content,
+    });
+    return { created: sent, sent, events: await streamOf(generationId) };
+  }
+  const { conversationId } = await mutation<{ conversationId: string }>(
+    session,
+    "conversations.create",
+    { model: input.model },
+    signal,
+  );
+  const created = now();
+  const send = { conversationId, content: input.content, mode: "new" };
   if (when === "with-send") {
     const messageId = randomUUID();
     const open = () => subscribe(session, "generations.stream", { messageId }, signal);
@@ -310,16 +343,10 @@ async function sendAndSubscribe(
     const openedFirst = Math.random() < 0.5 ? open() : undefined;
     const posted = post();
     const [sent, events] = await Promise.all([posted, openedFirst ?? open()]);
-    return { sent, events };
+    return { created, sent, events };
   }
-  const { generationId } = await mutation<{ generationId: string }>(
-    session,
-    "messages.send",
-    send,
-    signal,
-  );
-  const sent = now();
-  return { sent, events: await subscribe(session, "generations.stream", { generationId }, signal) };
+  const { sent, generationId } = await byGeneration(send);
+  return { created, sent, events: await streamOf(generationId) };
 }
 
 /**
@@ -340,19 +367,13 @@ export function parleyReader(url: string, when: SubscribeWhen) {
     const sample = newSample();
     const session: ParleySession = { url };
     return within(sample, request.timeoutMs, async (signal) => {
-      const { conversationId } = await mutation<{ conversationId: string }>(
+      const { created, sent, events } = await startAndSubscribe(
         session,
-        "conversations.create",
-        { model: modelFor(request.api) },
-        signal,
-      );
-      sample.created = now();
-      const { sent, events } = await sendAndSubscribe(
-        session,
-        { conversationId, content: request.content },
+        { model: modelFor(request.api), content: request.content },
         when,
         signal,
       );
+      sample.created = created;
       sample.sent = sent;
       /** The kinds of the last few events, to say what a stream that ended early had seen. */
       const seen: string[] = [];
