@@ -7,8 +7,9 @@
 // Sends the question in a new conversation (one request starts both) and prints the answer's
 // tokens as they arrive, then a newline. It subscribes to the answer by the id it gives it,
 // while the send is still on its way, so the first token is not held up by a round trip. Exit
-// codes: 0 answered; 1 the answer or a request failed (reason on stderr); 2 bad arguments; 130 Ctrl+C (143 SIGTERM), which first stops the generation on the
-// server: the partial answer stays in the conversation, marked interrupted.
+// codes: 0 answered; 1 the answer or a request failed (reason on stderr); 2 bad arguments; 130
+// Ctrl+C (143 SIGTERM), which first stops the generation on the server: the partial answer
+// stays in the conversation, marked interrupted.
 
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";

@@ -8,7 +8,7 @@ import type {
   UpdateConversationInput,
   UsageLimits,
 } from "@parley/shared";
-import { DEFAULT_SETTINGS, ToolSelection, USAGE_LIMITS } from "@parley/shared";
+import { ToolSelection, USAGE_LIMITS } from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import { Prisma } from "../db/generated/client.ts";
 import { badRequest } from "../errors.ts";
@@ -17,7 +17,12 @@ import type { GenerationRunner } from "./generations/runner.ts";
 import { sqlTimestamp } from "./generations/saves.ts";
 import { newId } from "./ids.ts";
 import { type MessageRow, messageColumns, ownedConversation, toMessage } from "./message-rows.ts";
-import { noRoomForConversation, startingModel } from "./new-conversations.ts";
+import {
+  newConversationSetup,
+  noRoomForConversation,
+  requireKnownModel,
+  roomForConversation,
+} from "./new-conversations.ts";
 import { searchConversations } from "./search.ts";
 import type { SettingsService } from "./settings.ts";
 
@@ -55,10 +60,6 @@ export interface ConversationDeps {
 export function createConversationService(deps: ConversationDeps) {
   const { db, models, settings, runner, limits, copyShare } = deps;
 
-  function requireModel(model: string) {
-    if (!models.route(model)) throw badRequest(`Unknown model "${model}".`);
-  }
-
   /**
    * `ownerIsNew`: the owner was made by this same request (a visitor's first chat), so it has
    * no settings to read: one round trip fewer on the way to a first answer.
@@ -70,18 +71,19 @@ export function createConversationService(deps: ConversationDeps) {
   ) {
     // "Continue this conversation" on a share: a copy of it (see shares.ts).
     if (input.fromShare) return copyShare(ownerId, { ...input, fromShare: input.fromShare });
-    const preferences = ownerIsNew ? DEFAULT_SETTINGS : await settings.get(ownerId);
-    const model = input.model ?? startingModel(models, preferences);
-    requireModel(model);
+    const { model, systemPrompt } = await newConversationSetup(
+      { models, settings },
+      ownerId,
+      input,
+      ownerIsNew,
+    );
     // The limit's check and the insert in one statement (conversations are made often).
     const id = newId();
     const now = sqlTimestamp();
     const created = await db.$executeRaw`
       INSERT INTO "Conversation" ("id", "ownerId", "model", "systemPrompt", "createdAt", "updatedAt")
-      SELECT ${id}, ${ownerId}, ${model}, ${input.systemPrompt ?? preferences.systemPrompt},
-             ${now}::timestamp(3), ${now}::timestamp(3)
-      WHERE (SELECT count(*) FROM "Conversation" WHERE "ownerId" = ${ownerId})
-            < ${limits.conversationsPerOwner}`;
+      SELECT ${id}, ${ownerId}, ${model}, ${systemPrompt}, ${now}::timestamp(3), ${now}::timestamp(3)
+      WHERE ${roomForConversation(ownerId, limits.conversationsPerOwner)}`;
     if (created === 0) throw noRoomForConversation(limits);
     return { conversationId: id };
   }
@@ -168,7 +170,7 @@ export function createConversationService(deps: ConversationDeps) {
     input: UpdateConversationInput,
   ): Promise<ConversationInfo> {
     await ownedConversation(db, ownerId, input.id);
-    if (input.model !== undefined) requireModel(input.model);
+    if (input.model !== undefined) requireKnownModel(models, input.model);
     const conversation = await db.conversation.update({
       where: { id: input.id },
       data: {

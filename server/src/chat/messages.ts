@@ -1,6 +1,5 @@
 import {
   buildTree,
-  DEFAULT_SETTINGS,
   type FileRef,
   type MessagePromptOutput,
   ModelParameters,
@@ -24,7 +23,7 @@ import type { ToolService } from "../tools/service.ts";
 import type { GenerationRunner } from "./generations/runner.ts";
 import { newId } from "./ids.ts";
 import { ownedConversation, storedRounds } from "./message-rows.ts";
-import { noRoomForConversation, startingModel } from "./new-conversations.ts";
+import { newConversationSetup, noRoomForConversation } from "./new-conversations.ts";
 import { attachmentParts, checkModelTakes, userContent } from "./prompt/attachments.ts";
 import { promptMessages } from "./prompt/index.ts";
 import { readRecordedPrompt, recordPrompt } from "./prompt/recorded.ts";
@@ -215,14 +214,17 @@ export function createMessageService(deps: MessageDeps) {
     wanted: NonNullable<SendMessageInput["newConversation"]>,
     { ownerIsNew = false }: { ownerIsNew?: boolean },
   ): Promise<SendContext> {
-    const preferences = ownerIsNew ? DEFAULT_SETTINGS : await settings.get(ownerId);
-    const model = wanted.model ?? startingModel(models, preferences);
-    if (!models.route(model)) throw badRequest(`Unknown model "${model}".`);
+    const { model, systemPrompt, preferences } = await newConversationSetup(
+      { models, settings },
+      ownerId,
+      wanted,
+      ownerIsNew,
+    );
     return {
       id: conversationId,
       title: "",
       model,
-      systemPrompt: wanted.systemPrompt ?? preferences.systemPrompt,
+      systemPrompt,
       tools: null,
       settings: preferences,
       messages: [],

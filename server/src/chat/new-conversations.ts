@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import {
   buildTree,
+  DEFAULT_SETTINGS,
   type FileRef,
   type Message,
   parentsFirst,
@@ -12,9 +13,10 @@ import {
   type UsageLimits,
 } from "@parley/shared";
 import type { Db } from "../db/client.ts";
-import type { Prisma } from "../db/generated/client.ts";
-import { limitReached } from "../errors.ts";
+import { Prisma } from "../db/generated/client.ts";
+import { badRequest, limitReached } from "../errors.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
+import type { SettingsService } from "./settings.ts";
 
 /** How long writing a whole tree (a copy or an import) may hold its transaction. */
 const TREE_WRITE_TIMEOUT_MS = 60_000;
@@ -32,6 +34,33 @@ export function noRoomForConversation(limits: Pick<UsageLimits, "conversationsPe
   return limitReached(
     `You have reached the limit of ${limits.conversationsPerOwner} conversations; delete some to start new ones.`,
   );
+}
+
+/** BAD_REQUEST unless this server has the model. */
+export function requireKnownModel(models: Pick<ModelRegistry, "route">, model: string): void {
+  if (!models.route(model)) throw badRequest(`Unknown model "${model}".`);
+}
+
+/** SQL: the owner keeps fewer conversations than `limit`, so a statement may make one more. */
+export function roomForConversation(ownerId: string, limit: number): Prisma.Sql {
+  return Prisma.sql`(SELECT count(*) FROM "Conversation" WHERE "ownerId" = ${ownerId}) < ${limit}`;
+}
+
+/**
+ * A new empty conversation's model and system prompt (conversations.create, or a send that
+ * starts one): those asked for, else the owner's. Nothing is read for an owner made by the
+ * same request; else its settings, returned too. BAD_REQUEST for a model this server lacks.
+ */
+export async function newConversationSetup(
+  deps: { models: Pick<ModelRegistry, "route" | "list">; settings: Pick<SettingsService, "get"> },
+  ownerId: string,
+  wanted: { model?: string; systemPrompt?: string },
+  ownerIsNew: boolean,
+): Promise<{ model: string; systemPrompt: string; preferences: Settings }> {
+  const preferences = ownerIsNew ? DEFAULT_SETTINGS : await deps.settings.get(ownerId);
+  const model = wanted.model ?? startingModel(deps.models, preferences);
+  requireKnownModel(deps.models, model);
+  return { model, systemPrompt: wanted.systemPrompt ?? preferences.systemPrompt, preferences };
 }
 
 /**

@@ -8,6 +8,7 @@ import type { FileRef, Role } from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import { Prisma } from "../db/generated/client.ts";
 import { sqlTimestamp } from "./generations/saves.ts";
+import { roomForConversation } from "./new-conversations.ts";
 
 export interface SendNode {
   id: string;
@@ -103,8 +104,7 @@ export async function writeSend(db: Db, send: SendWrite): Promise<void> {
   const tools = send.tools === undefined ? null : JSON.stringify(send.tools);
   // A new conversation needs room for it; anything else has it.
   const room = start
-    ? Prisma.sql`SELECT 1 WHERE (SELECT count(*) FROM "Conversation" WHERE "ownerId" = ${start.ownerId})
-        < ${start.limit}`
+    ? Prisma.sql`SELECT 1 WHERE ${roomForConversation(start.ownerId, start.limit)}`
     : Prisma.sql`SELECT 1`;
   // Every later part writes only if this one yields a row: the guest may still send.
   const allowed = guestAllowance
