@@ -285,7 +285,7 @@ export async function subscribe(
  * How a new visitor gets to its answer's events. `first-send` (the web app's way): one send
  * starts the conversation (`newConversation`) and makes the guest, then the stream opens by the
  * generation id it returns (a visitor with no session yet has none to open it with before).
- * The others create the conversation first; see sendAndSubscribe.
+ * The others create the conversation first; see startAndSubscribe.
  */
 export type SubscribeWhen = "first-send" | "after-send" | "with-send";
 
