@@ -2,10 +2,9 @@
 // target, and every instance of that target opens the same one (several instances behind nginx
 // share their database, as in production).
 
-import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import type { Db } from "../server/src/db/client.ts";
-import { PrismaClient } from "../server/src/db/generated/client.ts";
+import { parseConfig } from "../server/src/config.ts";
+import { type Db, openDatabase } from "../server/src/db/client.ts";
 import { migrationSql } from "../server/test/helpers/database.ts";
 
 export interface BenchSchema {
@@ -36,12 +35,7 @@ export async function createSchema(url: string): Promise<BenchSchema> {
   };
 }
 
-/** Parley's Prisma client on `schema` (raw queries name tables unqualified: search_path too). */
-export function openSchema(url: string, schema: string): Db {
-  return new PrismaClient({
-    adapter: new PrismaPg(
-      { connectionString: url, options: `-c search_path=${schema}` },
-      { schema },
-    ),
-  });
+/** Parley's database on `schema`, opened as the server opens it (its default pool size). */
+export function openSchema(url: string, schema: string): Promise<Db> {
+  return openDatabase(parseConfig({ DATABASE_URL: url }).database, { schema });
 }

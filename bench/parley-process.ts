@@ -107,7 +107,7 @@ async function openDatabase(): Promise<{ db: Db; close(): Promise<void> }> {
   const url = process.env.TEST_DATABASE_URL;
   if (!schema) return createTestDatabase("pglite");
   if (!url) throw new Error("BENCH_PG_SCHEMA needs TEST_DATABASE_URL");
-  const db = openSchema(url, schema);
+  const db = await openSchema(url, schema);
   return { db, close: () => db.$disconnect() };
 }
 

@@ -9,7 +9,8 @@ import type {
 import { generateIdFromEntropySize } from "lucia";
 import type { Config } from "../config.ts";
 import type { Db } from "../db/client.ts";
-import type { Prisma } from "../db/generated/client.ts";
+import { Prisma } from "../db/generated/client.ts";
+import { executeStatement } from "../db/statements.ts";
 import { DomainError } from "../errors.ts";
 import { sha256 } from "./hash.ts";
 import { type Auth, SESSION_LIFETIME_MS } from "./lucia.ts";
@@ -180,7 +181,9 @@ export function createIdentityService(deps: {
       const sessionId = generateIdFromEntropySize(25);
       const now = new Date();
       const expiresAt = new Date(now.getTime() + SESSION_LIFETIME_MS);
-      await db.$executeRaw`
+      await executeStatement(
+        db,
+        Prisma.sql`
         WITH guest AS (
           INSERT INTO "User" ("id", "guest", "createdAt", "updatedAt")
           VALUES (${userId}, true, ${now.toISOString()}::timestamp(3), ${now.toISOString()}::timestamp(3))
@@ -189,7 +192,8 @@ export function createIdentityService(deps: {
         SELECT ${sha256(sessionId)}, "id", ${expiresAt.toISOString()}::timestamp(3),
                ${now.toISOString()}::timestamp(3), ${now.toISOString()}::timestamp(3),
                ${meta.userAgent}::text, ${meta.ip}::text
-        FROM guest`;
+        FROM guest`,
+      );
       const user = { id: userId, email: null, name: null, guest: true };
       callers.set(sha256(sessionId), { user, expiresAt, rowId: sha256(sessionId) });
       return { user: toCaller(user), cookie: auth.createSessionCookie(sessionId).serialize() };

@@ -7,6 +7,7 @@
 import type { FileRef, Role } from "@parley/shared";
 import type { Db } from "../db/client.ts";
 import { Prisma } from "../db/generated/client.ts";
+import { queryRows } from "../db/statements.ts";
 import { sqlTimestamp } from "./generations/saves.ts";
 import { roomForConversation } from "./new-conversations.ts";
 
@@ -40,7 +41,9 @@ export async function readForSend(
   ownerId: string,
   conversationId: string,
 ): Promise<SendContext | undefined> {
-  const rows = await db.$queryRaw<SendContext[]>`
+  const rows = await queryRows<SendContext>(
+    db,
+    Prisma.sql`
     SELECT c."id", c."title", c."model", c."systemPrompt", c."tools",
       (SELECT s."data" FROM "Settings" s WHERE s."userId" = ${ownerId}) AS "settings",
       COALESCE((
@@ -55,7 +58,8 @@ export async function readForSend(
         ) ORDER BY m."createdAt", m."id")
         FROM "Message" m WHERE m."conversationId" = c."id"), '[]'::json) AS "messages"
     FROM "Conversation" c
-    WHERE c."id" = ${conversationId} AND c."ownerId" = ${ownerId}`;
+    WHERE c."id" = ${conversationId} AND c."ownerId" = ${ownerId}`,
+  );
   return rows[0];
 }
 
@@ -164,11 +168,14 @@ export async function writeSend(db: Db, send: SendWrite): Promise<void> {
 
   let rows: { room: number; allowed: number; answered: number }[];
   try {
-    rows = await db.$queryRaw`
-      WITH ${Prisma.join(parts, ", ")}
-      SELECT (SELECT count(*) FROM room)::int AS "room",
-             (SELECT count(*) FROM allowed)::int AS "allowed",
-             (SELECT count(*) FROM answer)::int AS "answered"`;
+    rows = await queryRows(
+      db,
+      Prisma.sql`
+        WITH ${Prisma.join(parts, ", ")}
+        SELECT (SELECT count(*) FROM room)::int AS "room",
+               (SELECT count(*) FROM allowed)::int AS "allowed",
+               (SELECT count(*) FROM answer)::int AS "answered"`,
+    );
   } catch (error) {
     const code = databaseErrorCode(error);
     if (code === "23505") throw new SendRefused("id-taken");

@@ -1,5 +1,6 @@
 import { type AdapterOptions, createAdapter, type DatabaseConfig } from "./adapter.ts";
 import { PrismaClient } from "./generated/client.ts";
+import { registerStatementRunner, type StatementRunner } from "./statements.ts";
 
 export type Db = PrismaClient;
 
@@ -14,12 +15,24 @@ export async function openDatabase(
   database: DatabaseConfig,
   options: AdapterOptions = {},
 ): Promise<Db> {
+  const factory = createAdapter(database, options);
+  let runner: StatementRunner | undefined;
   const db = new PrismaClient({
-    adapter: createAdapter(database, options),
+    adapter: {
+      provider: factory.provider,
+      adapterName: factory.adapterName,
+      // The adapter Prisma connects is the one the hot path's statements use (statements.ts).
+      connect: async () => {
+        const adapter = await factory.connect();
+        runner = adapter;
+        return adapter;
+      },
+    },
     // A transaction waits for a connection (PGlite has one) behind every query queued before
     // it: at 300 concurrent sends that is seconds, not a reason to fail (Prisma's default: 2 s).
     transactionOptions: { maxWait: TRANSACTION_MAX_WAIT_MS },
   });
   await db.$connect();
+  registerStatementRunner(db, () => runner);
   return db;
 }

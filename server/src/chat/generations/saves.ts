@@ -4,6 +4,8 @@
 
 import type { GenerationEvent, TokenUsage, ToolRound } from "@parley/shared";
 import type { Db } from "../../db/client.ts";
+import { Prisma } from "../../db/generated/client.ts";
+import { executeStatement, queryRows } from "../../db/statements.ts";
 
 /** A timestamp(3) column's value: UTC, as Prisma writes them. */
 export function sqlTimestamp(date: Date = new Date()): string {
@@ -27,7 +29,9 @@ export async function saveCheckpoints(
 ): Promise<void> {
   const ids = [...answers.keys()];
   const all = [...answers.values()];
-  await db.$executeRaw`
+  await executeStatement(
+    db,
+    Prisma.sql`
     UPDATE "Message" AS m
     SET "content" = v."content", "reasoning" = v."reasoning",
         "toolRounds" = v."toolRounds"::jsonb,
@@ -38,7 +42,8 @@ export async function saveCheckpoints(
       ${all.map((answer) => answer.reasoning)}::text[],
       ${all.map((answer) => roundsJson(answer.toolRounds))}::text[]
     ) AS v("id", "content", "reasoning", "toolRounds")
-    WHERE m."id" = v."id"`;
+    WHERE m."id" = v."id"`,
+  );
 }
 
 /** Tool rounds as stored: null for none (most answers). */
@@ -59,7 +64,9 @@ export interface FinalAnswer extends AnswerSoFar {
 /** The answer as it ended. */
 export async function saveFinal(db: Db, messageId: string, answer: FinalAnswer): Promise<void> {
   const usage = answer.usage ? JSON.stringify(answer.usage) : null;
-  await db.$executeRaw`
+  await executeStatement(
+    db,
+    Prisma.sql`
     UPDATE "Message"
     SET "content" = ${answer.text}, "reasoning" = ${answer.reasoning},
         "toolRounds" = ${roundsJson(answer.toolRounds)}::jsonb,
@@ -68,14 +75,18 @@ export async function saveFinal(db: Db, messageId: string, answer: FinalAnswer):
         "usage" = COALESCE(${usage}::jsonb, "usage"),
         "timeToFirstTokenMs" = COALESCE(${answer.timeToFirstTokenMs ?? null}::int, "timeToFirstTokenMs"),
         "updatedAt" = ${sqlTimestamp()}::timestamp(3)
-    WHERE "id" = ${messageId}`;
+    WHERE "id" = ${messageId}`,
+  );
 }
 
 /** Sets a conversation's title unless it has one (a user may have named it meanwhile). */
 export async function saveTitle(db: Db, conversationId: string, title: string): Promise<boolean> {
-  const count = await db.$executeRaw`
+  const count = await executeStatement(
+    db,
+    Prisma.sql`
     UPDATE "Conversation" SET "title" = ${title}
-    WHERE "id" = ${conversationId} AND "title" = ''`;
+    WHERE "id" = ${conversationId} AND "title" = ''`,
+  );
   return count > 0;
 }
 
@@ -85,8 +96,11 @@ export async function saveTitle(db: Db, conversationId: string, title: string): 
  * and its subscribers get that text, cut short.
  */
 export async function abandonedEnding(db: Db, messageId: string): Promise<GenerationEvent> {
-  const rows = await db.$queryRaw<{ content: string }[]>`
-    SELECT "content" FROM "Message" WHERE "id" = ${messageId}`;
+  const rows = await queryRows<{ content: string }>(
+    db,
+    Prisma.sql`
+    SELECT "content" FROM "Message" WHERE "id" = ${messageId}`,
+  );
   return {
     type: "final",
     text: rows[0]?.content ?? "",
