@@ -6,8 +6,10 @@
 // without it (`pnpm bench -- --database postgres --concurrency 100 --tokens 2`: 7.5 ms against
 // 9.3). Same pool, same connections, same statement observer as Prisma's own queries.
 
-import type { Db } from "./client.ts";
-import type { Prisma } from "./generated/client.ts";
+import type { Prisma, PrismaClient } from "./generated/client.ts";
+
+/** The database (client.ts's Db, named from here so that the two modules do not import each other). */
+type Db = PrismaClient;
 
 /** What a driver adapter offers for one statement (adapter-pg's, for both databases). */
 export interface StatementRunner {
