@@ -23,6 +23,8 @@ export interface GenerationOptions {
   idleTimeoutMs: number;
   /** The answer is written to the database at most this often while streaming. */
   checkpointIntervalMs: number;
+  /** How long after the answer's first token its conversation's title is asked for. */
+  titleDelayMs: number;
   /** How long a title request may take before the first words of the prompt are used. */
   titleTimeoutMs: number;
 }
@@ -31,6 +33,7 @@ export const DEFAULT_GENERATION_OPTIONS: GenerationOptions = {
   // Reasoning models can think for a long while before their first event.
   idleTimeoutMs: 120_000,
   checkpointIntervalMs: 1_000,
+  titleDelayMs: 1_000,
   titleTimeoutMs: 15_000,
 };
 
@@ -148,22 +151,33 @@ export function createGenerationRunner(deps: {
     let usage: TokenUsage | undefined;
     let timeToFirstTokenMs: number | undefined;
 
-    // The title is asked for alongside the answer and lands in the log whenever it arrives.
+    // The title is asked for a moment after the answer's first words, or when it ends if that
+    // comes first, and lands in the log whenever it arrives. Not at the send: when many new
+    // conversations start at once, their first tokens do not wait behind a second upstream
+    // request each.
     const titleController = new AbortController();
-    const titleDone =
-      spec.titleFrom === undefined
-        ? Promise.resolve()
-        : generateTitle(spec.route, spec.titleFrom, {
-            signal: titleController.signal,
-            timeoutMs: options.titleTimeoutMs,
-          })
-            .then(async (title) => {
-              if (!(await admitted)) return;
-              if (await saveTitle(db, spec.conversationId, title)) emit({ type: "title", title });
+    let titleDone: Promise<void> | undefined;
+    let titleTimer: NodeJS.Timeout | undefined;
+    const askTitle = (): Promise<void> => {
+      clearTimeout(titleTimer);
+      titleDone ??=
+        spec.titleFrom === undefined
+          ? Promise.resolve()
+          : generateTitle(spec.route, spec.titleFrom, {
+              signal: titleController.signal,
+              timeoutMs: options.titleTimeoutMs,
             })
-            .catch((error: unknown) =>
-              spec.log.warn({ err: error, generationId: id }, "saving the title failed"),
-            );
+              .then(async (title) => {
+                if (!(await admitted)) return;
+                if (await saveTitle(db, spec.conversationId, title)) {
+                  emit({ type: "title", title });
+                }
+              })
+              .catch((error: unknown) =>
+                spec.log.warn({ err: error, generationId: id }, "saving the title failed"),
+              );
+      return titleDone;
+    };
 
     const checkpoint = checkpoints.track(spec.messageId, () => ({ text, reasoning, toolRounds }));
     let idle: NodeJS.Timeout | undefined;
@@ -202,7 +216,10 @@ export function createGenerationRunner(deps: {
         switch (part.type) {
           case "text":
           case "reasoning": {
-            timeToFirstTokenMs ??= Math.round(performance.now() - started);
+            if (timeToFirstTokenMs === undefined) {
+              timeToFirstTokenMs = Math.round(performance.now() - started);
+              titleTimer = setTimeout(askTitle, options.titleDelayMs);
+            }
             // Padding is added per frame when streamed, so the log keeps only the text.
             if (part.type === "text") {
               text += part.delta;
@@ -258,16 +275,16 @@ export function createGenerationRunner(deps: {
     });
 
     if (!(await admitted)) {
+      clearTimeout(titleTimer);
       titleController.abort();
       await titleDone;
       return;
     }
-    // A cut-short answer does not wait for its title; a finished one waits a little at most.
-    const titleGrace = setTimeout(
-      () => titleController.abort(),
-      outcome.kind === "finished" ? TITLE_GRACE_MS : 0,
-    );
-    await titleDone;
+    // A cut-short answer does not wait for its title (it gets the first words of the message);
+    // a finished one waits a little at most.
+    if (outcome.kind !== "finished") titleController.abort();
+    const titleGrace = setTimeout(() => titleController.abort(), TITLE_GRACE_MS);
+    await askTitle();
     clearTimeout(titleGrace);
     await checkpoint.stop();
     await saveFinal(db, spec.messageId, {
