@@ -211,7 +211,8 @@ export function createGenerationRunner(deps: {
         base: { text: spec.base.text, rounds: spec.base.toolRounds },
       });
       for await (const part of parts) {
-        resetIdle();
+        // The idle timer looks at this when it fires: no timer is reset per token.
+        lastHeard = performance.now();
         toolsRunning += part.type === "tool_call" ? 1 : part.type === "tool_result" ? -1 : 0;
         switch (part.type) {
           case "text":
