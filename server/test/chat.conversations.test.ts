@@ -395,6 +395,24 @@ describe.each(testDatabaseKinds())("conversations on %s", (database) => {
     }
   });
 
+  it("a new visitor whose first message is refused gets no guest: no row, no cookie", async () => {
+    const users = () => server.database.db.user.count();
+    const before = await users();
+    const { client, jar } = server.newSession();
+    const refused = crypto.randomUUID();
+    expect(await messageOf(startWith(client, refused, "Hi", { model: "nope" }))).toBe(
+      'Unknown model "nope".',
+    );
+    expect(jar.cookies.size).toBe(0);
+    expect(await users()).toBe(before);
+    // Accepted, the same visitor is one guest, made with the message, whose session streams it.
+    const sent = await startWith(client, refused, "[[mock tokens=2]] Hi");
+    expect(jar.cookies.size).toBe(1);
+    expect(await users()).toBe(before + 1);
+    const { events } = await readStream(client, { generationId: sent.generationId });
+    expect(events.at(-1)?.event).toMatchObject({ type: "final", interrupted: false });
+  });
+
   it("a guest's first message with its conversation counts; past the allowance nothing is made", async () => {
     const client = server.newOwner();
     // GUEST_MESSAGE_LIMIT=5 on this server.

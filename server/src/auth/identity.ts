@@ -46,6 +46,15 @@ export interface IdentityThrottle {
   checkGuestLimit(ip: string): Promise<void>;
 }
 
+/** A guest made for a visitor, whose rows are not written yet (see prepareGuest). */
+export interface NewGuest {
+  user: CallerUser;
+  /** Its user and session, as parts of a statement's WITH (its user counts `messagesSent`). */
+  rows(messagesSent: number): Prisma.Sql[];
+  /** Its rows are written: its session is known here; returns the cookie that carries it. */
+  saved(): string;
+}
+
 const WRONG_CREDENTIALS = "Wrong email or password";
 
 export function createIdentityService(deps: {
@@ -101,6 +110,49 @@ export function createIdentityService(deps: {
     await auth.invalidateSession(sessionId);
     callers.forget({ session: sha256(sessionId) });
   };
+
+  /**
+   * A guest account with its own session, for a caller who chats without signing in, not yet
+   * written: its rows go into whichever statement writes first (startGuest's own, or a first
+   * message's), so a visitor whose first request is refused leaves nothing behind.
+   */
+  async function prepareGuest(meta: ClientMeta): Promise<NewGuest> {
+    if (identity.requireLogin) {
+      throw new DomainError("unauthorized", "Sign in to chat");
+    }
+    await deps.throttle.checkGuestLimit(meta.ip);
+    const userId = randomUUID();
+    const sessionId = generateIdFromEntropySize(25);
+    const rowId = sha256(sessionId);
+    const now = new Date().toISOString();
+    const expiresAt = new Date(Date.now() + SESSION_LIFETIME_MS);
+    const user = { id: userId, email: null, name: null, guest: true };
+    return {
+      user: toCaller(user),
+      // ON CONFLICT: the same guest written twice (two calls of one batch) is written once.
+      rows: (messagesSent) => [
+        Prisma.sql`guest_user AS (
+          INSERT INTO "User" ("id", "guest", "messagesSent", "createdAt", "updatedAt")
+          VALUES (${userId}::text, true, ${messagesSent}::int, ${now}::timestamp(3), ${now}::timestamp(3))
+          ON CONFLICT DO NOTHING
+          RETURNING "id")`,
+        Prisma.sql`guest_session AS (
+          INSERT INTO "Session" ("id", "userId", "expiresAt", "createdAt", "lastSeenAt", "userAgent", "ip")
+          SELECT ${rowId}::text, "id", ${expiresAt.toISOString()}::timestamp(3), ${now}::timestamp(3),
+                 ${now}::timestamp(3), ${meta.userAgent}::text, ${meta.ip}::text
+          FROM guest_user)`,
+      ],
+      saved: () => {
+        callers.set(rowId, { user, expiresAt, rowId });
+        return auth.createSessionCookie(sessionId).serialize();
+      },
+    };
+  }
+
+  /** Writes a prepared guest on its own: its user and session in one statement. */
+  async function saveGuest(guest: Pick<NewGuest, "rows">): Promise<void> {
+    await executeStatement(db, Prisma.sql`WITH ${Prisma.join(guest.rows(0), ", ")} SELECT 1`);
+  }
 
   return {
     toCaller,
@@ -170,33 +222,15 @@ export function createIdentityService(deps: {
       return { caller, setCookie: refreshed };
     },
 
-    /** A guest account with its own session, for a caller who chats without signing in. */
+    prepareGuest,
+
+    saveGuest,
+
+    /** A guest account with its own session, written now. */
     async startGuest(meta: ClientMeta) {
-      if (identity.requireLogin) {
-        throw new DomainError("unauthorized", "Sign in to chat");
-      }
-      await deps.throttle.checkGuestLimit(meta.ip);
-      // The user and its session in one statement (as Lucia would make the session).
-      const userId = randomUUID();
-      const sessionId = generateIdFromEntropySize(25);
-      const now = new Date();
-      const expiresAt = new Date(now.getTime() + SESSION_LIFETIME_MS);
-      await executeStatement(
-        db,
-        Prisma.sql`
-        WITH guest AS (
-          INSERT INTO "User" ("id", "guest", "createdAt", "updatedAt")
-          VALUES (${userId}, true, ${now.toISOString()}::timestamp(3), ${now.toISOString()}::timestamp(3))
-          RETURNING "id")
-        INSERT INTO "Session" ("id", "userId", "expiresAt", "createdAt", "lastSeenAt", "userAgent", "ip")
-        SELECT ${sha256(sessionId)}, "id", ${expiresAt.toISOString()}::timestamp(3),
-               ${now.toISOString()}::timestamp(3), ${now.toISOString()}::timestamp(3),
-               ${meta.userAgent}::text, ${meta.ip}::text
-        FROM guest`,
-      );
-      const user = { id: userId, email: null, name: null, guest: true };
-      callers.set(sha256(sessionId), { user, expiresAt, rowId: sha256(sessionId) });
-      return { user: toCaller(user), cookie: auth.createSessionCookie(sessionId).serialize() };
+      const guest = await prepareGuest(meta);
+      await saveGuest(guest);
+      return { user: guest.user, cookie: guest.saved() };
     },
 
     async signUp(input: SignUpInput, caller: Caller, meta: ClientMeta) {

@@ -12,6 +12,7 @@ import {
   type UsageLimits,
 } from "@parley/shared";
 import type { Db } from "../db/client.ts";
+import type { Prisma } from "../db/generated/client.ts";
 import { badRequest, DomainError, limitReached, modelUnavailable, notFound } from "../errors.ts";
 import type { FileService } from "../files/service.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
@@ -78,6 +79,11 @@ export function createMessageService(deps: MessageDeps) {
       guestLimit?: number;
       /** The owner was made by this request: it has no settings to read. */
       ownerIsNew?: boolean;
+      /**
+       * The owner is a guest made by this request and not written yet: the send's write makes
+       * it (and nothing makes it if the send is refused); `saved` is told once it is written.
+       */
+      newGuest?: { rows(messagesSent: number): Prisma.Sql[]; saved(): void };
     },
   ): Promise<SendMessageOutput> {
     const conversation = input.newConversation
@@ -173,9 +179,13 @@ export function createMessageService(deps: MessageDeps) {
             }
           : {}),
         ...rememberTools(input.tools),
-        ...(context.guestLimit !== undefined
-          ? { guestAllowance: { userId: ownerId, limit: context.guestLimit } }
-          : {}),
+        // A guest made with this send has sent nothing yet: its first message counts as it
+        // is made. Any other guest's counts if it has some allowance left.
+        ...(context.newGuest
+          ? { guest: context.newGuest.rows(context.guestLimit === undefined ? 0 : 1) }
+          : context.guestLimit !== undefined
+            ? { guestAllowance: { userId: ownerId, limit: context.guestLimit } }
+            : {}),
         ...(plan.user && userMessageId
           ? { user: { id: userMessageId, ...plan.user, files: attached } }
           : {}),
@@ -192,6 +202,7 @@ export function createMessageService(deps: MessageDeps) {
           prompt: JSON.stringify(recordPrompt(request, messages)),
         },
       });
+      context.newGuest?.saved();
       await generation.commit();
     } catch (error) {
       generation.abandon();

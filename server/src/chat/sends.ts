@@ -69,6 +69,8 @@ export interface SendWrite {
   tools?: readonly string[];
   /** A guest's allowance: the send happens only while it has sent fewer than `limit`. */
   guestAllowance?: { userId: string; limit: number };
+  /** The owner is a new guest, made by this write: its rows (WITH parts), written first. */
+  guest?: Prisma.Sql[];
   /**
    * The conversation starts with this send: made under `conversationId`, if its owner keeps
    * fewer than `limit` conversations.
@@ -117,7 +119,11 @@ export async function writeSend(db: Db, send: SendWrite): Promise<void> {
           AND EXISTS (SELECT 1 FROM room)
         RETURNING 1`
     : Prisma.sql`SELECT 1 FROM room`;
-  const parts = [Prisma.sql`room AS (${room})`, Prisma.sql`allowed AS (${allowed})`];
+  const parts = [
+    ...(send.guest ?? []),
+    Prisma.sql`room AS (${room})`,
+    Prisma.sql`allowed AS (${allowed})`,
+  ];
   if (start) {
     // Its messages reference it from the same statement: foreign keys are checked at its end.
     parts.push(Prisma.sql`new_conversation AS (

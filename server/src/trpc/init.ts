@@ -3,12 +3,18 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import type { CreateFastifyContextOptions } from "@trpc/server/adapters/fastify";
 import type { FastifyBaseLogger } from "fastify";
 import { ZodError } from "zod";
-import type { Caller, CallerUser, ClientMeta, IdentityService } from "../auth/identity.ts";
+import type {
+  Caller,
+  CallerUser,
+  ClientMeta,
+  IdentityService,
+  NewGuest,
+} from "../auth/identity.ts";
 import type { TokenService } from "../auth/tokens.ts";
 import type { ChatService } from "../chat/service.ts";
 import type { Config } from "../config.ts";
 import { RateLimited } from "../errors.ts";
-import { clientOf, identifyCaller, startGuest } from "../http/caller.ts";
+import { clientOf, identifyCaller } from "../http/caller.ts";
 import { unexpectedErrorMessage } from "../http/errors.ts";
 import { CROSS_ORIGIN_MESSAGE, isForgeable } from "../http/origin.ts";
 import type { RateLimits } from "../limits/index.ts";
@@ -37,9 +43,18 @@ export interface Context extends Services {
   setCookie(cookie: string): void;
   /**
    * The guest this request chats as when it has no session: made once per request, so a batch
-   * of calls from a new visitor makes one guest, not one per call.
+   * of calls from a new visitor makes one guest, not one per call. Not written yet.
    */
+  guest(): Promise<RequestGuest>;
+  /** The same guest, written now (unless it already is). */
   startGuest(): Promise<CallerUser>;
+}
+
+/** A request's new guest; its cookie goes on the reply once its rows are written. */
+export interface RequestGuest extends Omit<NewGuest, "saved"> {
+  written: boolean;
+  /** Its rows are written (by startGuest, or a send's write). */
+  saved(): void;
 }
 
 export function createContextFactory(services: Services) {
@@ -53,7 +68,24 @@ export function createContextFactory(services: Services) {
     const caller = await identifyCaller(services.identity, req, res).catch((error: unknown) => {
       throw toTRPCError(error);
     });
-    let guest: Promise<CallerUser> | undefined;
+    let prepared: Promise<RequestGuest> | undefined;
+    let started: Promise<CallerUser> | undefined;
+    const guest = () => {
+      prepared ??= services.identity.prepareGuest(clientOf(req)).then((made) => {
+        const requestGuest: RequestGuest = {
+          user: made.user,
+          rows: made.rows,
+          written: false,
+          saved() {
+            if (requestGuest.written) return;
+            requestGuest.written = true;
+            setCookie(made.saved());
+          },
+        };
+        return requestGuest;
+      });
+      return prepared;
+    };
     return {
       ...services,
       requestId: req.id,
@@ -61,9 +93,16 @@ export function createContextFactory(services: Services) {
       caller,
       client: clientOf(req),
       setCookie,
+      guest,
       startGuest: () => {
-        guest ??= startGuest(services.identity, req, res);
-        return guest;
+        started ??= guest().then(async (made) => {
+          if (!made.written) {
+            await services.identity.saveGuest(made);
+            made.saved();
+          }
+          return made.user;
+        });
+        return started;
       },
     };
   };
@@ -139,6 +178,26 @@ export const ownerProcedure = baseProcedure.use(async ({ ctx, next }) => {
       // Made by this request: it has no settings or conversations yet, so none are read.
       ownerIsNew: true,
       caller: { user: owner, sessionId: null, via: "cookie" as const },
+    },
+  });
+});
+
+/**
+ * Like ownerProcedure, for messages.send: a caller with no session chats as a new guest that
+ * the send's own write makes (a first message is one statement), and that a refused send
+ * never makes. `newGuest` is that guest while it is not written yet.
+ */
+export const senderProcedure = baseProcedure.use(async ({ ctx, next }) => {
+  if (ctx.caller.user) {
+    return next({ ctx: { owner: ctx.caller.user, ownerIsNew: false, newGuest: undefined } });
+  }
+  const guest = await ctx.guest();
+  return next({
+    ctx: {
+      owner: guest.user,
+      ownerIsNew: true,
+      newGuest: guest.written ? undefined : guest,
+      caller: { user: guest.user, sessionId: null, via: "cookie" as const },
     },
   });
 });

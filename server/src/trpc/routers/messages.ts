@@ -5,10 +5,10 @@ import {
   SendMessageInput,
   SendMessageOutput,
 } from "@parley/shared";
-import { ownerProcedure, router } from "../init.ts";
+import { ownerProcedure, router, senderProcedure } from "../init.ts";
 
 export const messagesRouter = router({
-  send: ownerProcedure
+  send: senderProcedure
     .meta({
       description: "Send, retry, edit or continue; returns at once with the generation to stream.",
     })
@@ -27,6 +27,7 @@ export const messagesRouter = router({
         },
         guestLimit: ctx.identity.guestLimit(ctx.owner),
         ownerIsNew: ctx.ownerIsNew,
+        newGuest: ctx.newGuest,
       }),
     ),
 
