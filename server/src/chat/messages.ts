@@ -11,8 +11,8 @@ import {
   type Tree,
   type UsageLimits,
 } from "@parley/shared";
+import type { NewGuest } from "../auth/identity.ts";
 import type { Db } from "../db/client.ts";
-import type { Prisma } from "../db/generated/client.ts";
 import { badRequest, DomainError, limitReached, modelUnavailable, notFound } from "../errors.ts";
 import type { FileService } from "../files/service.ts";
 import type { ModelRegistry } from "../llm/registry.ts";
@@ -83,7 +83,7 @@ export function createMessageService(deps: MessageDeps) {
        * The owner is a guest made by this request and not written yet: the send's write makes
        * it (and nothing makes it if the send is refused); `saved` is told once it is written.
        */
-      newGuest?: { rows(messagesSent: number): Prisma.Sql[]; saved(): void };
+      newGuest?: Pick<NewGuest, "rows"> & { saved(): void };
     },
   ): Promise<SendMessageOutput> {
     const conversation = input.newConversation
